@@ -1,0 +1,63 @@
+"""The functions a notebook or the CLI calls: load, score, frames.
+
+>>> c = load("tests/data/n1quirk.data")
+>>> r = score_cluster(c)
+>>> round(r.score, 8), r.n1_fail_nodes
+(3.31686197, ())
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.errors import PlannerError
+from planner.model import Cluster
+from planner.n1 import bad_instances, bad_nodes, optimal_score
+from planner.score import METRIC_NAMES, ScoreReport, metric_values, total
+from planner.state import GroupState, LoadOptions, load_group
+
+
+def load(source: str | Path) -> Cluster:
+    """Read a cluster: htools text, a RAPI JSON dump (file or directory), or an http(s) URL."""
+    s = str(source)
+    if s.startswith(("http://", "https://", "file://")):
+        from planner.io.rapi import read_rapi
+
+        return read_rapi(s)
+    p = Path(s)
+    if p.is_dir() or p.suffix == ".json":
+        from planner.io.rapi import read_rapi
+
+        return read_rapi(p)
+    from planner.io.htools_text import read_text
+
+    return read_text(p)
+
+
+def group_state(cluster: Cluster, group: str | None = None, opts: LoadOptions | None = None) -> GroupState:
+    """Load a group as hbal does (``-G``); a clear error when the choice is ambiguous."""
+    opts = opts or LoadOptions()
+    if group is not None:
+        opts.group = group
+    return load_group(cluster, opts)
+
+
+def report(gs: GroupState) -> ScoreReport:
+    """Score a loaded group and report N+1 as hbal's initial check does."""
+    values = metric_values(gs.nodes)
+    return ScoreReport(
+        group=gs.group_name,
+        score=total(values),
+        metrics=dict(zip(METRIC_NAMES, values, strict=False)) if values else dict.fromkeys(METRIC_NAMES, 0.0),
+        n1_fail_nodes=tuple(n.name for n in bad_nodes(gs)),
+        n1_bad_instances=len(bad_instances(gs)),
+        optimal=optimal_score(gs.nodes),
+    )
+
+
+def score_cluster(cluster: Cluster, group: str | None = None, opts: LoadOptions | None = None) -> ScoreReport:
+    """hbal's initial score of one group of ``cluster``."""
+    return report(group_state(cluster, group, opts))
+
+
+__all__ = ["PlannerError", "load", "group_state", "report", "score_cluster"]

@@ -1,0 +1,25 @@
+"""The one error type planner raises for bad input; the CLI prints it as one line and exits 2."""
+
+from __future__ import annotations
+
+
+class PlannerError(Exception):
+    """Bad input or an impossible request, located as precisely as we can.
+
+    >>> str(PlannerError("c.data", 7, "instance line: unknown node 'x'"))
+    "c.data:7: instance line: unknown node 'x'"
+    >>> str(PlannerError("c.data", None, "empty file"))
+    'c.data: empty file'
+    """
+
+    def __init__(self, source: str | None, line: int | None, message: str) -> None:
+        self.source = source
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.source or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}"

@@ -1,0 +1,333 @@
+"""hbal's working state: node records with everything the score and the moves need.
+
+:func:`load_group` runs htools' load pipeline (``Loader.mergeData``, ``updateMissing``,
+``setNodeStatus``, ``selectGroup``) on a :class:`~planner.model.Cluster`, giving a
+:class:`GroupState`: the group's :class:`NodeState` records (mutable, copied on write by the
+moves) and per-instance placement.
+
+>>> from planner.io.htools_text import parse_text
+>>> c = parse_text(open("tests/data/n1quirk.data").read())
+>>> st = load_group(c)
+>>> [(n.name, n.fail_n1, n.r_mem) for n in st.nodes]
+[('nodeA', False, 1500), ('nodeB', False, 3072), ('nodeC', False, 0)]
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+from planner.errors import PlannerError
+from planner.model import MOVABLE_TEMPLATES, Cluster, Instance, Node
+
+
+def fdiv(a: float, b: float) -> float:
+    """IEEE division as Haskell does it: x/0 is ±inf, 0/0 is nan.
+
+    >>> fdiv(1, 0), fdiv(-1, 0), math.isnan(fdiv(0, 0))
+    (inf, -inf, True)
+    """
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def frac(f: float, t: float) -> float:
+    """Free fraction ``f/t``, 1.0 when ``t`` is 0 (htools' ``computePDsk``)."""
+    return 1.0 if t == 0 else f / t
+
+
+def mset_add(m: dict, keys) -> None:
+    for k in keys:
+        m[k] = m.get(k, 0) + 1
+
+
+def mset_del(m: dict, keys) -> None:
+    for k in keys:
+        c = m.get(k)
+        if c is None:
+            continue
+        if c <= 1:
+            del m[k]
+        else:
+            m[k] = c - 1
+
+
+@dataclass(slots=True)
+class NodeState:
+    """One node as hbal's ``Node`` record (memory/disk in MiB)."""
+
+    idx: int
+    name: str
+    alias: str
+    t_mem: float
+    n_mem: int
+    f_mem: int
+    t_dsk: float
+    f_dsk: int
+    t_cpu: float
+    n_cpu: int
+    t_spindles: int
+    f_spindles: int
+    cpu_speed: float
+    excl_stor: bool
+    offline: bool
+    i_mem: int = 0
+    x_mem: int = 0
+    p_mem: float = 0.0
+    u_cpu: int = 0
+    p_cpu: float = 0.0
+    p_dsk: float = 0.0
+    plist: set = field(default_factory=set)
+    slist: set = field(default_factory=set)
+    peers: dict = field(default_factory=dict)
+    r_mem: int = 0
+    p_rem: float = 0.0
+    fail_n1: bool = True
+    lo_dsk: int = 0
+    vcpu_ratio: float = 4.0
+    hi_cpu: int = 0
+    hi_spindles: float = 0.0
+    inst_spindles: float = 0.0
+    util_load: list = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+    p_tags: dict = field(default_factory=dict)
+    location_tags: frozenset = frozenset()
+    mig_tags: frozenset = frozenset()
+    rmig_tags: frozenset = frozenset()
+    location_score: int = 0
+    instance_map: dict = field(default_factory=dict)
+    f_mem_forth: int = 0
+    p_mem_forth: float = 0.0
+    f_dsk_forth: int = 0
+    p_dsk_forth: float = 0.0
+    u_cpu_forth: int = 0
+    p_cpu_forth: float = 0.0
+    f_spindles_forth: int = 0
+    inst_spindles_forth: float = 0.0
+    plist_forth: set = field(default_factory=set)
+    slist_forth: set = field(default_factory=set)
+    util_load_forth: list = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])
+
+    def clone(self) -> NodeState:
+        """A copy whose containers can be changed without touching this one."""
+        c = copy.copy(self)
+        c.plist, c.slist = set(self.plist), set(self.slist)
+        c.plist_forth, c.slist_forth = set(self.plist_forth), set(self.slist_forth)
+        c.peers, c.p_tags, c.instance_map = dict(self.peers), dict(self.p_tags), dict(self.instance_map)
+        c.util_load, c.util_load_forth = list(self.util_load), list(self.util_load_forth)
+        return c
+
+    # --- memory helpers (Node.hs) ------------------------------------------------------
+    @property
+    def recorded_free(self) -> int:
+        return math.trunc(self.t_mem) - self.n_mem - self.i_mem
+
+    @property
+    def unallocated(self) -> int:
+        return self.recorded_free - max(0, self.x_mem)
+
+    @property
+    def avail_mem(self) -> int:
+        return max(0, self.unallocated - self.r_mem)
+
+
+@dataclass(slots=True)
+class InstState:
+    """Per-instance data the moves need besides the frozen record."""
+
+    inst: Instance
+    idx: int
+    pnode: int
+    snode: int
+    alias: str
+    util: tuple[float, float, float, float]
+    excl_tags: tuple[str, ...]
+    dsrd_loc_tags: frozenset
+    location_score: int
+    movable: bool
+
+
+@dataclass
+class LoadOptions:
+    """The hbal options that change how a cluster is loaded."""
+
+    group: str | None = None
+    exclusion_tags: tuple[str, ...] = ()
+    ignore_dynu: bool = False
+    offline_nodes: tuple[str, ...] = ()
+    select_instances: tuple[str, ...] = ()
+    exclude_instances: tuple[str, ...] = ()
+    max_cpu: float | None = None
+    min_disk: float = 0.0
+    util: dict[str, tuple[float, float, float, float]] | None = None
+
+
+@dataclass
+class GroupState:
+    """The selected group: its nodes (offline included) and all cluster instances' state.
+
+    ``nodes`` holds only the group's nodes, in file order; ``node_pos`` maps a cluster node
+    index to its position there.  ``instances`` covers every instance of the cluster;
+    ``group_instances`` lists those whose primary is in the group (hbal's working set).
+    """
+
+    cluster: Cluster
+    group_name: str
+    group_uuid: str
+    nodes: list[NodeState]
+    node_pos: dict[int, int]
+    instances: list[InstState]
+    group_instances: list[int]
+    all_nodes: list[NodeState]
+
+    def node(self, cluster_idx: int) -> NodeState:
+        return self.all_nodes[cluster_idx]
+
+
+def common_suffix(names: list[str]) -> str:
+    """htools' ``longestDomain``: the longest ``.``-suffix of the first name shared by all.
+
+    >>> common_suffix(["a.ex.org", "b.ex.org", "c.org"])
+    '.org'
+    >>> common_suffix(["a", "b.x"])
+    ''
+    """
+    if not names:
+        return ""
+    first = names[0]
+    cands = sorted({first[k:] for k in range(len(first)) if first[k] == "."}, key=len, reverse=True)
+    for suf in cands:
+        if all(n.endswith(suf) for n in names):
+            return suf
+    return ""
+
+
+def _strip(name: str, suffix: str) -> str:
+    return name[: len(name) - len(suffix)] if suffix and name.endswith(suffix) else name
+
+
+def _tag_values(cluster_tags: tuple[str, ...], prefix: str) -> list[str]:
+    return [t[len(prefix):] for t in cluster_tags if t.startswith(prefix) and len(t) > len(prefix)]
+
+
+def new_node_state(k: int, n: Node, alias: str) -> NodeState:
+    """``Node.create``: the record before any instance is added."""
+    p_dsk = frac(n.free_spindles, n.spindles) if n.excl_stor else frac(n.f_dsk, n.t_dsk)
+    p_cpu = fdiv(n.nos_cpu, n.t_cpu)
+    return NodeState(
+        idx=k, name=n.name, alias=alias, t_mem=n.t_mem, n_mem=n.n_mem, f_mem=n.f_mem, t_dsk=n.t_dsk,
+        f_dsk=n.f_dsk, t_cpu=n.t_cpu, n_cpu=n.nos_cpu, t_spindles=n.spindles, f_spindles=n.free_spindles,
+        cpu_speed=n.cpu_speed, excl_stor=n.excl_stor, offline=n.offline, u_cpu=n.nos_cpu, p_cpu=p_cpu,
+        p_dsk=p_dsk, hi_cpu=math.floor(4.0 * n.t_cpu) if math.isfinite(n.t_cpu) else 0,
+        hi_spindles=32.0 * n.spindles, f_mem_forth=n.f_mem, p_mem_forth=fdiv(n.f_mem, n.t_mem),
+        f_dsk_forth=n.f_dsk, p_dsk_forth=p_dsk, u_cpu_forth=n.nos_cpu, p_cpu_forth=p_cpu,
+        f_spindles_forth=n.free_spindles,
+    )
+
+
+def resolve_names(wanted: tuple[str, ...], names: list[str], what: str) -> set[str]:
+    """Ganeti name look-up: the exact name, else the unique name starting with ``given + '.'``."""
+    out, bad = set(), []
+    for w in wanted:
+        if w in names:
+            out.add(w)
+            continue
+        hits = [n for n in names if n.startswith(w + ".")]
+        if len(hits) == 1:
+            out.add(hits[0])
+        else:
+            bad.append(w)
+    if bad:
+        raise PlannerError(None, None, f"unknown {what}(s): {', '.join(bad)}")
+    return out
+
+
+def load_group(cluster: Cluster, opts: LoadOptions | None = None) -> GroupState:
+    """Run hbal's load pipeline and select a node group (``-G``)."""
+    from planner.n1 import build_peers, update_mem_stat
+    from planner.nodeops import set_pri, set_sec
+
+    opts = opts or LoadOptions()
+    ct = cluster.cluster_tags
+    excl_prefixes = [t + ":" for t in opts.exclusion_tags] + _tag_values(ct, "htools:iextags:")
+    dsrd_prefixes = _tag_values(ct, "htools:desiredlocation:")
+    loc_prefixes = [p + ":" for p in _tag_values(ct, "htools:nlocation:")]
+    mig_prefixes = [p + ":" for p in _tag_values(ct, "htools:migration:")]
+    allow = []
+    for body in _tag_values(ct, "htools:allowmigration:"):
+        a, sep, b = body.partition("::")
+        if sep and "::" not in b:
+            allow.append((a, b))
+    inames = [i.name for i in cluster.instances]
+    selected = resolve_names(opts.select_instances, inames, "instance")
+    excluded = resolve_names(opts.exclude_instances, inames, "instance")
+    offline_extra = resolve_names(opts.offline_nodes, [n.name for n in cluster.nodes], "node")
+    suffix = common_suffix([n.name for n in cluster.nodes] + inames)
+
+    nodes = [new_node_state(k, n, _strip(n.name, suffix)) for k, n in enumerate(cluster.nodes)]
+    for ns, n in zip(nodes, cluster.nodes, strict=True):
+        ns.location_tags = frozenset(t for t in n.tags if any(t.startswith(p) for p in loc_prefixes))
+        mt = frozenset(t for t in n.tags if any(t.startswith(p) for p in mig_prefixes))
+        ns.mig_tags = mt
+        ns.rmig_tags = mt | {a for a, b in allow if b in mt}
+    zero = (0.0, 0.0, 0.0, 0.0)
+    insts: list[InstState] = []
+    for k, i in enumerate(cluster.instances):
+        util = zero if opts.ignore_dynu else (opts.util or {}).get(i.name, (1.0, 1.0, 1.0, 1.0))
+        movable = (i.disk_template in MOVABLE_TEMPLATES and i.name not in excluded
+                   and (not selected or i.name in selected))
+        loc = (len(nodes[i.pnode].location_tags & nodes[i.snode].location_tags) if i.snode >= 0 else 0)
+        insts.append(InstState(
+            i, k, i.pnode, i.snode, _strip(i.name, suffix), util,
+            tuple(t for t in i.tags if any(t.startswith(p) for p in excl_prefixes)),
+            frozenset(t for t in i.tags if any(t.startswith(p) for p in dsrd_prefixes)), loc, movable))
+    for st in insts:
+        set_pri(nodes[st.pnode], st)
+        if st.snode >= 0:
+            set_sec(nodes[st.snode], st)
+    for ns, n in zip(nodes, cluster.nodes, strict=True):
+        build_peers(ns, insts)
+        pol = cluster.group_policy(cluster.group_by_uuid(n.group))
+        ns.vcpu_ratio = pol.vcpu_ratio
+        ns.hi_cpu = math.floor(pol.vcpu_ratio * ns.t_cpu)
+        ns.hi_spindles = pol.spindle_ratio * ns.t_spindles
+    for st in insts:
+        if st.snode >= 0 and cluster.nodes[st.pnode].group != cluster.nodes[st.snode].group:
+            st.movable = False
+    for ns in nodes:
+        update_mem_stat(ns, insts)
+        if opts.max_cpu is not None:
+            ns.vcpu_ratio = opts.max_cpu
+            ns.hi_cpu = math.floor(opts.max_cpu * ns.t_cpu)
+        ns.lo_dsk = math.floor(opts.min_disk * ns.t_dsk)
+        if ns.name in offline_extra:
+            ns.offline = True
+    group = _select_group(cluster, opts.group)
+    members = [k for k, n in enumerate(cluster.nodes) if n.group == group.uuid]
+    gnodes = [nodes[k] for k in members]
+    gset = set(members)
+    ginst = [st.idx for st in insts if st.pnode in gset]
+    return GroupState(cluster, group.name, group.uuid, gnodes, {k: p for p, k in enumerate(members)},
+                      insts, ginst, nodes)
+
+
+def _select_group(cluster: Cluster, ident: str | None):
+    if ident is not None:
+        try:
+            return cluster.find_group(ident)
+        except KeyError:
+            names = ", ".join(g.name for g in cluster.groups)
+            raise PlannerError(None, None, f"node group '{ident}' not found (groups: {names})") from None
+    groups = cluster.nonempty_groups()
+    if len(groups) > 1:
+        names = ", ".join(g.name for g in groups)
+        raise PlannerError(None, None, f"multiple node groups ({names}): choose one with --group")
+    if not groups:
+        if cluster.groups:
+            return cluster.groups[0]
+        raise PlannerError(None, None, "the cluster has no node group")
+    return groups[0]
