@@ -148,6 +148,7 @@ class Cluster:
     ipolicies: tuple[IPolicy, ...] = ()
     has_policy_section: bool = True
     source: Any = field(default=None, compare=False, repr=False)
+    origin: str = field(default="<input>", compare=False)  #: file or URL it was read from
 
     # --- look-ups -------------------------------------------------------------------
     def node_index(self, name: str) -> int:

@@ -7,7 +7,6 @@ and, once a node is touched by a move, ``unallocated <= r_mem`` (htools-core §3
 
 from __future__ import annotations
 
-
 from planner.state import GroupState, InstState, NodeState, fdiv
 
 

@@ -248,10 +248,19 @@ def resolve_names(wanted: tuple[str, ...], names: list[str], what: str) -> set[s
 
 def load_group(cluster: Cluster, opts: LoadOptions | None = None) -> GroupState:
     """Run hbal's load pipeline and select a node group (``-G``)."""
+    opts = opts or LoadOptions()
+    try:
+        return _load_group(cluster, opts)
+    except PlannerError as e:
+        if e.source is None:
+            raise PlannerError(cluster.origin, None, e.message) from None
+        raise
+
+
+def _load_group(cluster: Cluster, opts: LoadOptions) -> GroupState:
     from planner.n1 import build_peers, update_mem_stat
     from planner.nodeops import set_pri, set_sec
 
-    opts = opts or LoadOptions()
     ct = cluster.cluster_tags
     excl_prefixes = [t + ":" for t in opts.exclusion_tags] + _tag_values(ct, "htools:iextags:")
     dsrd_prefixes = _tag_values(ct, "htools:desiredlocation:")

@@ -22,7 +22,15 @@ from pathlib import Path
 
 from planner.errors import PlannerError
 from planner.model import (
-    ALLOC_POLICIES, DISK_TEMPLATES, STATUSES, Cluster, Group, Instance, IPolicy, ISpec, Node,
+    ALLOC_POLICIES,
+    DISK_TEMPLATES,
+    STATUSES,
+    Cluster,
+    Group,
+    Instance,
+    IPolicy,
+    ISpec,
+    Node,
 )
 
 _INT = re.compile(r"\s*-?[0-9]+\Z")
@@ -245,7 +253,7 @@ def parse_text(text: str, source: str = "<input>") -> Cluster:
     has_pol = len(sections) >= 5
     policies = records(4, "policy line", lambda f: _parse_policy(f, ctx, groups)) if has_pol else ()
     src.extra_sections = sections[5:]
-    return Cluster(groups, nodes, instances, tags, policies, has_pol, src)
+    return Cluster(groups, nodes, instances, tags, policies, has_pol, src, source)
 
 
 def read_text(path: str | Path) -> Cluster:
