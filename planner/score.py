@@ -23,7 +23,7 @@ def conflicts(mset: dict) -> int:
     return sum(mset.values()) - len(mset)
 
 
-def population_sd(xs: list[float]) -> float:
+def population_sd(xs) -> float:
     """``getStdDevStatistics`` then ``sqrt``: mean by a left fold, then Σ(x−mean)²/N."""
     n = 0.0
     s = 0.0
@@ -152,25 +152,36 @@ METRIC_NAMES = tuple(m.name for m in METRICS)
 WEIGHTS = tuple(float(m.weight) for m in METRICS)
 
 
-def metric_values(nodes: list[NodeState]) -> list[float]:
-    """The 20 unweighted metric values (hbal's ``compDetailedCV``) in table order.
+def node_vector(n: NodeState) -> tuple:
+    """A node's 20 per-node values (hbal's ``compDetailedCVNode``)."""
+    return tuple(m.value(n) for m in METRICS)
+
+
+def values_from_vectors(online: list[tuple], offline: list[tuple]) -> list[float]:
+    """Aggregate per-node vectors (each list in node-index order) into the 20 metric values.
 
     With no online node the list is empty (hbal then scores 0).
     """
-    online = [n for n in nodes if not n.offline]
-    offline = [n for n in nodes if n.offline]
     if not online:
         return []
+    on_cols = list(zip(*online, strict=True))
+    off_cols = list(zip(*offline, strict=True)) if offline else [()] * len(METRICS)
     out = []
-    for m in METRICS:
-        ns = online if m.online else offline
+    for k, m in enumerate(METRICS):
+        col = on_cols[k] if m.online else off_cols[k]
         if m.stat == "sd":
-            out.append(population_sd([m.value(n) for n in ns]))
+            out.append(population_sd(col))
         elif m.stat == "sum":
-            out.append(_sum(m.value(n) for n in ns))
+            out.append(_sum(col))
         else:
-            out.append(_map_stat(m.value(n) for n in ns))
+            out.append(_map_stat(col))
     return out
+
+
+def metric_values(nodes: list[NodeState]) -> list[float]:
+    """The 20 unweighted metric values (hbal's ``compDetailedCV``) in table order."""
+    return values_from_vectors([node_vector(n) for n in nodes if not n.offline],
+                               [node_vector(n) for n in nodes if n.offline])
 
 
 def total(values: list[float]) -> float:

@@ -1,0 +1,119 @@
+"""The hbal-faithful greedy balancer (``Cluster.tryBalance``, ``Hbal.iterateDepth``).
+
+Each step tries every allowed move of every candidate instance from the same table and keeps
+the lowest score (strictly lower wins, so ties go to the lowest instance index, then to the
+earliest move in hbal's enumeration order).  Scores are exact (:mod:`planner.planners.fastscore`
+only decides which candidates can possibly win; those are re-scored exactly).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from planner.moves import MoveOptions, MoveResult, apply_move, candidate_moves
+from planner.n1 import optimal_score
+from planner.plan import Plan, Step
+from planner.planners.fastscore import Scorer
+from planner.state import GroupState, InstState, NodeState
+
+
+@dataclass
+class GreedyOptions:
+    """hbal's balancing options (names as hbal's long options)."""
+
+    max_length: int = -1  #: -l
+    min_gain: float = 0.01  #: -g
+    min_gain_limit: float = 0.1
+    min_score: float = 1e-9  #: -e
+    evac_mode: bool = False  #: -E
+    moves: MoveOptions = field(default_factory=MoveOptions)
+
+
+@dataclass
+class Table:
+    """The greedy's working state: group nodes by cluster index and each instance's placement."""
+
+    nodes: dict[int, NodeState]
+    score: float
+
+
+def _candidates(gs: GroupState, nodes: dict[int, NodeState], evac: bool) -> list[InstState]:
+    out = []
+    for k in gs.group_instances:
+        st = gs.instances[k]
+        if evac:
+            alln = [st.pnode, st.snode] if st.inst.disk_template == "drbd" else [st.pnode]
+            if not any(n in nodes and nodes[n].offline for n in alln if n >= 0):
+                continue
+        if st.movable and st.inst.auto_balance:
+            out.append(st)
+    return out
+
+
+def best_step(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
+              online: list[int]) -> tuple[InstState, MoveResult, float] | None:
+    """hbal's ``checkMove``: the best single move from ``table``, or None."""
+    force = opts.moves.ignore_soft_errors
+    best: tuple[InstState, MoveResult, float] | None = None
+    best_score = table.score
+    for st in _candidates(gs, table.nodes, opts.evac_mode):
+        for kind, t in candidate_moves(st, online, table.nodes, opts.moves):
+            res = apply_move(table.nodes, st, kind, t, force)
+            if isinstance(res, str):
+                continue
+            s = scorer.score_with(res.nodes)
+            if best_score > s:
+                best, best_score = (st, res, s), s
+    return best
+
+
+def _step_record(gs: GroupState, st: InstState, res: MoveResult, score: float) -> Step:
+    name = lambda k: gs.all_nodes[k].name if k >= 0 else ""  # noqa: E731
+    disk = st.inst.dsk / 1024 if res.kind in ("r", "rf", "fr", "frf") else 0.0
+    return Step(st.inst.name, res.kind, name(st.pnode), name(st.snode), name(res.pnode), name(res.snode),
+                disk, score, st.inst.is_running)
+
+
+def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None) -> Plan:
+    """Run hbal's greedy loop on a loaded group; ``on_step(k, step)`` is called per accepted move.
+
+    The instances' placements in ``gs`` are updated as moves are accepted.
+    """
+    opts = opts or GreedyOptions()
+    t0 = time.perf_counter()
+    nodes = {n.idx: n for n in gs.nodes}
+    online = [n.idx for n in gs.nodes if not n.offline]
+    scorer = Scorer(gs.nodes)
+    table = Table(nodes, scorer.score_with({}))
+    initial = table.score
+    opt = optimal_score(gs.nodes)
+    steps: list[Step] = []
+    status = "no-solution"
+    if initial - opt < opts.min_score:
+        status = "balanced"
+    else:
+        stop = opt + opts.min_score
+        while (opts.max_length < 0 or len(steps) < opts.max_length) and table.score > stop:
+            found = best_step(gs, table, scorer, opts, online)
+            if found is None:
+                break
+            st, res, new = found
+            old = table.score
+            if not (new < old and (old > opts.min_gain_limit or old - new >= opts.min_gain)):
+                break
+            step = _step_record(gs, st, res, new)
+            steps.append(step)
+            if on_step:
+                on_step(len(steps), step)
+            table.nodes.update(res.nodes)
+            scorer.commit(res.nodes)
+            table.score = new
+            st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
+        if steps:
+            status = "feasible"
+    for k, n in table.nodes.items():
+        gs.all_nodes[k] = n
+    gs.nodes = [table.nodes[n.idx] for n in gs.nodes]
+    return Plan("greedy", initial, table.score, steps, status=status, wall_s=time.perf_counter() - t0,
+                group=gs.group_name, extra={"optimal_score": opt})
