@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/planner score $(DEFAULT)
+	$(BIN)/planner balance $(DEFAULT) -C
 
 # Ganeti's own test data (htools *.data, RAPI dumps): downloaded, never committed.
 testdata:

@@ -60,4 +60,39 @@ def score_cluster(cluster: Cluster, group: str | None = None, opts: LoadOptions 
     return report(group_state(cluster, group, opts))
 
 
-__all__ = ["PlannerError", "load", "group_state", "report", "score_cluster"]
+def final_placement(gs: GroupState) -> dict[int, tuple[int, int]]:
+    """Each instance's (primary, secondary) in a group state (after a planner moved them)."""
+    return {st.idx: (st.pnode, st.snode) for st in gs.instances}
+
+
+def check_plannable(cluster: Cluster) -> None:
+    """Refuse input a plan cannot name unambiguously (duplicate instance names)."""
+    seen: set[str] = set()
+    for i in cluster.instances:
+        if i.name in seen:
+            raise PlannerError(cluster.origin, None, f"duplicate instance name '{i.name}': "
+                               "gnt-instance commands would be ambiguous")
+        seen.add(i.name)
+
+
+def balance(cluster: Cluster, method: str = "greedy", opts=None, load_opts: LoadOptions | None = None,
+            on_step=None):
+    """Plan a rebalancing of one group; returns ``(plan, final_cluster)``.
+
+    >>> plan, final = balance(load("tests/data/n1quirk.data"))
+    >>> [(s.instance, s.move_text()) for s in plan.steps], round(plan.final_score, 8)
+    ([('i2', 'r:nodeC f'), ('i1', 'r:nodeC')], 2.53114472)
+    """
+    from planner.placement import apply_placement
+    from planner.planners.greedy import GreedyOptions
+    from planner.planners.greedy import balance as greedy_balance
+
+    check_plannable(cluster)
+    gs = load_group(cluster, load_opts or LoadOptions())
+    if method != "greedy":
+        raise PlannerError(cluster.origin, None, f"unknown planning method '{method}'")
+    plan = greedy_balance(gs, opts or GreedyOptions(), on_step=on_step)
+    return plan, apply_placement(cluster, final_placement(gs))
+
+
+__all__ = ["PlannerError", "load", "group_state", "report", "score_cluster", "balance"]

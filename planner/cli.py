@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -70,6 +71,118 @@ def info(cluster: str, group: str | None, instances: bool) -> None:
     con.print(frame_table(nodes_frame(gs), drop=("mem_used_frac", "disk_used_frac", "offline", "n1_fail")))
     if instances:
         con.print(frame_table(instances_frame(gs)))
+
+
+def _hbal_options(f):
+    """hbal's balancing and selection options, same names."""
+    opts = [
+        click.option("--max-length", "-l", type=int, default=-1, help="At most N moves (hbal -l)."),
+        click.option("--min-gain", "-g", type=float, default=0.01, help="Minimum gain per step (hbal -g)."),
+        click.option("--min-gain-limit", type=float, default=0.1, help="Score below which -g applies."),
+        click.option("--min-score", "-e", type=float, default=1e-9, help="Stop at this score above optimal."),
+        click.option("--no-disk-moves", is_flag=True, help="Only failovers/migrations."),
+        click.option("--no-instance-moves", is_flag=True, help="Only replace-secondary moves."),
+        click.option("--evac-mode", "-E", is_flag=True, help="Only move instances off offline nodes."),
+        click.option("--restricted-migration", is_flag=True, help="hbal's --restricted-migration."),
+        click.option("--ignore-soft-errors", is_flag=True, help="Skip soft checks (N+1, ratios, tags)."),
+        click.option("--exclusion-tags", default="", help="Comma list of exclusion tag prefixes."),
+        click.option("--offline", "-O", multiple=True, help="Treat NODE as offline (drained)."),
+        click.option("--select-instances", default="", help="Only these instances may move."),
+        click.option("--exclude-instances", default="", help="These instances never move."),
+        click.option("--max-cpu", type=float, default=None, help="Override the vCPU ratio."),
+        click.option("--min-disk", type=float, default=0.0, help="Keep this fraction of disk free."),
+        click.option("--ignore-dynu", is_flag=True, help="Ignore instance utilisation (all 0)."),
+        group_opt,
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _split(s: str) -> tuple[str, ...]:
+    return tuple(x for x in s.split(",") if x)
+
+
+@cli.command()
+@cluster_arg
+@click.option("--method", type=click.Choice(["greedy"]), default="greedy", show_default=True)
+@_hbal_options
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--print-commands", "-C", "print_commands", is_flag=True, help="List the commands (hbal -C).")
+@click.option("--commands", "commands_file", type=click.Path(dir_okay=False), help="Write a runnable script.")
+@click.option("--save-state", type=click.Path(dir_okay=False), help="Write the final cluster (htools text).")
+@click.option("--save-plan", type=click.Path(dir_okay=False), help="Write the plan as JSON.")
+def balance(cluster: str, method: str, as_json: bool, print_commands: bool, commands_file: str | None,
+            save_state: str | None, save_plan: str | None, **kw) -> None:
+    """Plan a rebalancing of FILE (greedy = hbal's algorithm, move for move)."""
+    from planner.api import balance as plan_balance
+    from planner.api import load, report
+    from planner.io.htools_text import save_text
+    from planner.moves import MoveOptions
+    from planner.planners.greedy import GreedyOptions
+    from planner.report import (
+        balanced_message,
+        commands_text,
+        hbal_preamble,
+        hbal_text,
+        move_line,
+        script_text,
+        suffix_stripper,
+    )
+    from planner.state import LoadOptions, common_suffix, load_group
+
+    c = load(cluster)
+    lo = LoadOptions(group=kw["group"], exclusion_tags=_split(kw["exclusion_tags"]),
+                     ignore_dynu=kw["ignore_dynu"], offline_nodes=tuple(kw["offline"]),
+                     select_instances=_split(kw["select_instances"]),
+                     exclude_instances=_split(kw["exclude_instances"]), max_cpu=kw["max_cpu"],
+                     min_disk=kw["min_disk"])
+    go = GreedyOptions(max_length=kw["max_length"], min_gain=kw["min_gain"],
+                       min_gain_limit=kw["min_gain_limit"], min_score=kw["min_score"],
+                       evac_mode=kw["evac_mode"],
+                       moves=MoveOptions(disk_moves=not kw["no_disk_moves"],
+                                         instance_moves=not kw["no_instance_moves"],
+                                         restricted_migration=kw["restricted_migration"],
+                                         ignore_soft_errors=kw["ignore_soft_errors"]))
+    gs = load_group(c, lo)
+    alias = suffix_stripper(common_suffix([n.name for n in c.nodes] + [i.name for i in c.instances]))
+    imlen = max((len(alias(gs.instances[k].inst.name)) for k in gs.group_instances), default=0)
+    nmlen = max((len(alias(n.name)) for n in gs.nodes), default=0)
+    rep = report(gs)
+    if not c.instances:
+        click.echo("Cluster is empty, exiting.")
+        return
+    if not as_json:
+        for line in hbal_preamble(len(c.nodes), len(c.instances), gs, rep, kw["ignore_soft_errors"]):
+            click.echo(line)
+        if rep.score - rep.optimal < go.min_score:
+            for line in balanced_message(rep.score, rep.optimal, go.min_score):
+                click.echo(line)
+            return
+        click.echo("Trying to minimize the CV...")
+    on_step = None if as_json else (lambda k, st: click.echo(move_line(st, k, imlen, nmlen, alias)))
+    plan, final = plan_balance(c, method, go, lo, on_step=on_step)
+    for path in (save_state, save_plan, commands_file):
+        if path and any(Path(path).resolve() == Path(x).resolve() for x in (cluster,) if Path(x).exists()):
+            raise PlannerError(path, None, "refusing to overwrite the input file")
+    if save_state:
+        save_text(final, save_state, inputs=(cluster,))
+    if save_plan:
+        Path(save_plan).write_text(plan.dumps() + "\n")
+    if commands_file:
+        Path(commands_file).write_text(script_text(plan, alias))
+    if as_json:
+        click.echo(plan.dumps())
+        return
+    for line in hbal_text(plan, imlen, nmlen, alias)[len(plan.steps):]:
+        click.echo(line)
+    if print_commands:
+        click.echo(commands_text(plan, alias))
+    if commands_file:
+        click.echo(f"The commands have been written to file '{commands_file}'")
+    _console(stderr=True).print(
+        f"[dim]{len(plan.steps)} moves in {len(plan.jobsets)} jobsets, {plan.gb_copied:.0f} GB copied, "
+        f"{plan.migrations} migrations; planned in {plan.wall_s:.2f} s[/dim]")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -94,3 +94,44 @@ def hbal_text(plan: Plan, imlen: int, nmlen: int, alias=lambda n: n) -> list[str
         out.append(f"Cluster score improved from {plan.initial_score:.8f} to {plan.final_score:.8f}")
     out.append(f"Solution length={len(plan.steps)}")
     return out
+
+
+def hs_g6(x: float) -> str:
+    """Haskell's ``printf "%.6g"``: fixed with 6 decimals for 0 and 0.1 ≤ |x| < 1e7, else
+    mantissa with 6 decimals and an unpadded exponent.
+
+    >>> hs_g6(46.945392530), hs_g6(0.0), hs_g6(1e-9), hs_g6(0.03125)
+    ('46.945393', '0.000000', '1.000000e-9', '3.125000e-2')
+    """
+    if x == 0 or 0.1 <= abs(x) < 1e7:
+        return f"{x:.6f}"
+    mant, exp = f"{x:.6e}".split("e")
+    return f"{mant}e{int(exp)}"
+
+
+def hbal_preamble(n_nodes: int, n_insts: int, gs, rep, force: bool) -> list[str]:
+    """What hbal prints before the moves (default verbosity)."""
+    bad = set(rep.n1_fail_nodes)
+    policy_bad = [n for n in gs.nodes if n.name not in bad
+                  and (n.inst_spindles > n.hi_spindles or n.p_cpu > n.vcpu_ratio)]
+    out = [f"Loaded {n_nodes} nodes, {n_insts} instances",
+           f"Group size {len(gs.nodes)} nodes, {len(gs.group_instances)} instances",
+           f"Selected node group: {gs.group_name}",
+           f"Initial check done: {len(rep.n1_fail_nodes)} bad nodes, {rep.n1_bad_instances} bad instances."]
+    if bad:
+        out.append("Cluster is not N+1 happy, continuing but no guarantee that the cluster will end "
+                   "N+1 happy.")
+    if policy_bad:
+        out.append(f"The cluster contains {len(policy_bad)} policy-violating nodes.")
+        out.append("Continuing, ignoring soft errors." if force else
+                   "Continuing, but the set of moves might be too restricted; "
+                   "consider using the --ignore-soft-errors option.")
+    out.append(f"Initial score: {rep.score:.8f}")
+    return out
+
+
+def balanced_message(initial: float, optimal: float, min_score: float) -> list[str]:
+    """hbal's "already well balanced" exit message."""
+    return [f"Cluster is already well balanced (initial score {hs_g6(initial)},",
+            f"optimum score due to N+1 reservations {hs_g6(optimal)},",
+            f"minimum score {hs_g6(min_score)}).", "Nothing to do, exiting"]

@@ -51,6 +51,47 @@ def _candidates(gs: GroupState, nodes: dict[int, NodeState], evac: bool) -> list
     return out
 
 
+#: candidates whose approximate score is within this of the best are re-scored exactly
+TOLERANCE = 1e-6
+
+
+def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
+                     chunk: int = 400) -> tuple[InstState, MoveResult, float] | None:
+    """:func:`best_step` with every candidate scored in numpy, then the near-best re-scored
+    exactly and ties broken in hbal's enumeration order."""
+    import numpy as np
+
+    from planner.planners.vector import KIND_CODE, StepEvaluator, evaluate
+
+    kinds = {v: k for k, v in KIND_CODE.items()}
+    force = opts.moves.ignore_soft_errors
+    cands = _candidates(gs, table.nodes, opts.evac_mode)
+    if not cands:
+        return None
+    parts = []
+    for c0 in range(0, len(cands), chunk):
+        ev = StepEvaluator(gs, table.nodes, opts.moves, cands[c0:c0 + chunk])
+        a, key, row, kind, tpos = evaluate(ev, force)
+        parts.append((a, key + c0 * (1 + 4 * len(ev.order)), row + c0, kind, tpos))
+    a, key, row, kind, tpos = (np.concatenate(x) for x in zip(*parts, strict=True))
+    order = [n.idx for n in gs.nodes]
+    best: tuple[InstState, MoveResult, float] | None = None
+    best_key = None
+    best_score = table.score
+    for j in np.lexsort((key, a)):
+        if not a[j] <= best_score + TOLERANCE:
+            break
+        st = cands[row[j]]
+        res = apply_move(table.nodes, st, kinds[int(kind[j])], order[tpos[j]] if tpos[j] >= 0 else -1,
+                         force)
+        if isinstance(res, str):
+            raise AssertionError(f"vector/exact feasibility disagree on {st.inst.name} {res}")
+        s = scorer.score_with(res.nodes)
+        if s < best_score or (best is not None and s == best_score and key[j] < best_key):
+            best, best_score, best_key = (st, res, s), s, key[j]
+    return best
+
+
 def best_step(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
               online: list[int]) -> tuple[InstState, MoveResult, float] | None:
     """hbal's ``checkMove``: the best single move from ``table``, or None."""
@@ -75,7 +116,8 @@ def _step_record(gs: GroupState, st: InstState, res: MoveResult, score: float) -
                 disk, score, st.inst.is_running)
 
 
-def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None) -> Plan:
+def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
+            vectorised: bool | None = None) -> Plan:
     """Run hbal's greedy loop on a loaded group; ``on_step(k, step)`` is called per accepted move.
 
     The instances' placements in ``gs`` are updated as moves are accepted.
@@ -88,6 +130,10 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None) -> 
     table = Table(nodes, scorer.score_with({}))
     initial = table.score
     opt = optimal_score(gs.nodes)
+    if vectorised is None:
+        from planner.planners.vector import supported
+
+        vectorised = supported(gs)
     steps: list[Step] = []
     status = "no-solution"
     if initial - opt < opts.min_score:
@@ -95,7 +141,8 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None) -> 
     else:
         stop = opt + opts.min_score
         while (opts.max_length < 0 or len(steps) < opts.max_length) and table.score > stop:
-            found = best_step(gs, table, scorer, opts, online)
+            found = (best_step_vector(gs, table, scorer, opts) if vectorised
+                     else best_step(gs, table, scorer, opts, online))
             if found is None:
                 break
             st, res, new = found

@@ -1,0 +1,488 @@
+"""hbal's placement rules (htools 3.0.2), one function per rule, each returning ``Violation | None``.
+
+**Hard** rules are physical limits and hbal never breaks them, not even with
+``--ignore-soft-errors``: memory (``unallocated <= 0`` on a new primary), disk
+(``free disk <= 0``), exclusive-storage spindles, migration tags, and the structural rules
+(distinct nodes, online targets, same group, movable template).  **Soft** rules are policy:
+``--min-disk``, spindle ratio, vCPU ratio, exclusion tags, "do not create a new N+1 failure",
+secondary memory, the forthcoming-capacity checks and ``auto_balance=N``.  Soft rules are
+skipped when the placement is *forced*: ``--ignore-soft-errors``, or the instance leaves an
+offline node (htools-core §5.2 table, §5.3 offline relaxation; htools-tools §1.4, §5).
+
+The rules read a :class:`NodeUsage`, a small accounting of one node that is computed
+independently of the planners (:func:`node_usages` from scratch, :func:`add_role` /
+:func:`remove_role` incrementally).  Memory follows hbal: ``recorded_free = trunc(t_mem) -
+n_mem - i_mem``, ``x_mem`` is fixed at load, ``unallocated = recorded_free - max(0, x_mem)``.
+N+1 uses hbal's two formulas (§3.2): ``f_mem < r_mem`` until a move touches the node, then
+``unallocated <= r_mem``.
+
+>>> from planner.io.htools_text import parse_text
+>>> c = parse_text(open("tests/data/n1quirk.data").read())
+>>> u = node_usages(c)
+>>> [(x.name, x.unallocated, x.r_mem, x.fail_n1) for x in u]
+[('nodeA', 1024, 1500, False), ('nodeB', 4000, 3072, False), ('nodeC', 8192, 0, False)]
+>>> i1 = c.instances[0]
+>>> same = add_role(remove_role(u[0], i1, PRIMARY, ()), i1, PRIMARY, ())  # r:T refreshes the primary
+>>> same.unallocated, same.fail_n1  # unchanged memory, but now the <= formula (htools-core §3.3)
+(1024, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from planner.model import MOVABLE_TEMPLATES, Cluster, Instance
+
+PRIMARY, SECONDARY = "primary", "secondary"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A broken rule: which one, where, and whether hbal would break it even when forced.
+
+    >>> str(Violation("disk", "node-2 would have -512 MiB free disk", True, "node-2", "inst-7"))
+    'disk: node-2 would have -512 MiB free disk'
+    """
+
+    rule: str
+    message: str
+    hard: bool
+    node: str = ""
+    instance: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    """hbal options that change the rules: ``--min-disk``, ``--max-cpu``, ``--exclusion-tags``, ``-O``."""
+
+    min_disk: float = 0.0
+    max_cpu: float | None = None
+    exclusion_tags: tuple[str, ...] = ()
+    offline_nodes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NodeUsage:
+    """What one node holds under a placement, as hbal accounts it (MiB; read-only dicts)."""
+
+    idx: int
+    name: str
+    group: str
+    offline: bool
+    t_mem: float
+    n_mem: int
+    f_mem: int  #: reported free memory at load (hbal never changes it)
+    x_mem: int  #: missing memory, fixed at load
+    i_mem: int  #: memory of memory-using primaries
+    f_dsk: int
+    lo_dsk: int
+    t_cpu: float
+    u_cpu: int  #: nos_cpu + vCPUs of not-ADMIN_offline primaries
+    vcpu_ratio: float
+    excl_stor: bool
+    f_spindles: int
+    inst_spindles: float
+    hi_spindles: float
+    peers: dict[int, int]  #: primary node index -> memory it would fail over here
+    p_tags: dict[str, int]  #: exclusion tag -> number of primaries carrying it
+    mig_tags: frozenset[str]
+    rmig_tags: frozenset[str]
+    touched: bool = False  #: a move changed it: N+1 then uses the ``<=`` formula
+    f_mem_forth: int = 0
+    f_dsk_forth: int = 0
+    u_cpu_forth: int = 0
+    f_spindles_forth: int = 0
+    inst_spindles_forth: float = 0.0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def recorded_free(self) -> int:
+        return math.trunc(self.t_mem) - self.n_mem - self.i_mem
+
+    @property
+    def unallocated(self) -> int:
+        return self.recorded_free - max(0, self.x_mem)
+
+    @property
+    def r_mem(self) -> int:
+        return max(self.peers.values(), default=0)
+
+    @property
+    def fail_n1(self) -> bool:
+        """hbal's N+1 flag: load formula until touched, then the move formula."""
+        return self.unallocated <= self.r_mem if self.touched else self.f_mem < self.r_mem
+
+
+# ------------------------------------------------------------------------------ accounting
+
+def _tag_bodies(tags: Sequence[str], prefix: str) -> list[str]:
+    return [t[len(prefix):] for t in tags if t.startswith(prefix) and len(t) > len(prefix)]
+
+
+def instance_exclusion_tags(cluster: Cluster, config: RuleConfig = RuleConfig()) -> list[tuple[str, ...]]:
+    """Per instance, its exclusion tags (cluster tags ``htools:iextags:P`` and ``--exclusion-tags``)."""
+    prefixes = [t + ":" for t in config.exclusion_tags] + _tag_bodies(cluster.cluster_tags, "htools:iextags:")
+    return [tuple(t for t in i.tags if any(t.startswith(p) for p in prefixes)) for i in cluster.instances]
+
+
+def _disk_roles(i: Instance, role: str) -> int:
+    """Disk a role takes on a node: local-storage primaries, drbd secondaries."""
+    return i.dsk if (i.uses_local_storage if role == PRIMARY else i.disk_template == "drbd") else 0
+
+
+def _free_spindles(u: NodeUsage, value: int, i: Instance, sign: int) -> int:
+    """htools' ``calcNewFreeSpindles``: any template, unknown spindles force -1 when adding."""
+    if not u.excl_stor:
+        return value
+    if i.spindles is None:
+        return -1 if sign > 0 else value
+    return value - sign * i.spindles
+
+
+def add_role(u: NodeUsage, i: Instance, role: str, excl: tuple[str, ...], pnode: int = -1) -> NodeUsage:
+    """``u`` with ``i`` added as primary or as secondary (``pnode``: its primary then)."""
+    return _change(u, i, role, excl, pnode, 1)
+
+
+def remove_role(u: NodeUsage, i: Instance, role: str, excl: tuple[str, ...], pnode: int = -1) -> NodeUsage:
+    """``u`` with ``i`` removed from its primary or secondary role (``pnode``: its primary)."""
+    return _change(u, i, role, excl, pnode, -1)
+
+
+def _change(u: NodeUsage, i: Instance, role: str, excl: tuple[str, ...], pnode: int, sign: int) -> NodeUsage:
+    d = _disk_roles(i, role)
+    sp = 0.0 if u.excl_stor or not i.uses_local_storage else float(i.spindle_use)
+    kw: dict = {"f_dsk_forth": u.f_dsk_forth - sign * d,
+                "f_spindles_forth": _free_spindles(u, u.f_spindles_forth, i, sign),
+                "inst_spindles_forth": 0.0 if u.excl_stor else u.inst_spindles_forth + sign * sp}
+    if role == PRIMARY:
+        tags = dict(u.p_tags)
+        for t in excl:
+            tags[t] = tags.get(t, 0) + sign
+            if tags[t] <= 0:
+                del tags[t]
+        kw.update(p_tags=tags, f_mem_forth=u.f_mem_forth - sign * i.mem,
+                  u_cpu_forth=u.u_cpu_forth + sign * (i.vcpus if i.not_offline else 0))
+    if i.forthcoming:  # hbal changes only the "forth" fields (and keeps the N+1 flag)
+        return replace(u, **kw)
+    kw.update(touched=True, f_dsk=u.f_dsk - sign * d, f_spindles=_free_spindles(u, u.f_spindles, i, sign),
+              inst_spindles=0.0 if u.excl_stor else u.inst_spindles + sign * sp)
+    if role == PRIMARY:
+        kw.update(i_mem=u.i_mem + sign * (i.mem if i.uses_memory else 0),
+                  u_cpu=u.u_cpu + sign * (i.vcpus if i.not_offline else 0))
+    else:
+        peers = dict(u.peers)
+        peers[pnode] = peers.get(pnode, 0) + sign * (i.mem if i.uses_sec_mem else 0)
+        if sign < 0 and peers[pnode] <= 0:
+            del peers[pnode]
+        kw["peers"] = peers
+    return replace(u, **kw)
+
+
+def node_usages(cluster: Cluster, config: RuleConfig = RuleConfig(),
+                placement: dict[int, tuple[int, int]] | None = None) -> list[NodeUsage]:
+    """Every node's usage with the instances at ``placement`` (default: where the cluster has them).
+
+    Nodes whose real (not forthcoming) primaries or secondaries differ from the cluster's are
+    marked touched.
+    """
+    ct = cluster.cluster_tags
+    mig_prefixes = [p + ":" for p in _tag_bodies(ct, "htools:migration:")]
+    allow = [(a, b) for a, sep, b in (s.partition("::") for s in _tag_bodies(ct, "htools:allowmigration:"))
+             if sep and "::" not in b]
+    excl = instance_exclusion_tags(cluster, config)
+    out: list[NodeUsage] = []
+    for k, n in enumerate(cluster.nodes):
+        pol = cluster.group_policy(cluster.group_by_uuid(n.group))
+        mig = frozenset(t for t in n.tags if any(t.startswith(p) for p in mig_prefixes))
+        out.append(NodeUsage(
+            k, n.name, n.group, n.offline or n.name in config.offline_nodes, n.t_mem, n.n_mem, n.f_mem,
+            0, 0, n.f_dsk, math.floor(config.min_disk * n.t_dsk), n.t_cpu, n.nos_cpu,
+            pol.vcpu_ratio if config.max_cpu is None else config.max_cpu, n.excl_stor, n.free_spindles,
+            0.0, pol.spindle_ratio * n.spindles, {}, {}, mig, mig | {a for a, b in allow if b in mig},
+            f_mem_forth=n.f_mem, f_dsk_forth=n.f_dsk, u_cpu_forth=n.nos_cpu,
+            f_spindles_forth=n.free_spindles))
+    # load: the file's free values already include every instance; register the roles only
+    for j, i in enumerate(cluster.instances):
+        for node, role in ((i.pnode, PRIMARY), (i.snode, SECONDARY)):
+            if node >= 0:
+                out[node] = add_role(out[node], i, role, excl[j], i.pnode)
+    for k, n in enumerate(cluster.nodes):
+        u = out[k]
+        forth = [(i, r) for i in cluster.instances if i.forthcoming
+                 for r in (PRIMARY, SECONDARY) if (i.pnode, i.snode)[r == SECONDARY] == k]
+        fsp = n.free_spindles
+        for i, _ in forth:
+            fsp = _free_spindles(u, fsp, i, 1)
+        load = replace(u, touched=False, f_dsk=n.f_dsk, f_spindles=n.free_spindles, f_spindles_forth=fsp,
+                       f_dsk_forth=n.f_dsk - sum(_disk_roles(i, r) for i, r in forth),
+                       f_mem_forth=n.f_mem - sum(i.mem for i in cluster.instances
+                                                 if i.pnode == k and not i.uses_memory))
+        out[k] = replace(load, x_mem=load.recorded_free - n.f_mem)
+    if not placement:
+        return out
+    for j, (p, s) in placement.items():
+        i = cluster.instances[j]
+        if (p, s) == (i.pnode, i.snode):
+            continue
+        out[i.pnode] = remove_role(out[i.pnode], i, PRIMARY, excl[j])
+        if i.snode >= 0:
+            out[i.snode] = remove_role(out[i.snode], i, SECONDARY, excl[j], i.pnode)
+        out[p] = add_role(out[p], i, PRIMARY, excl[j])
+        if s >= 0:
+            out[s] = add_role(out[s], i, SECONDARY, excl[j], p)
+    return out
+
+
+# ------------------------------------------------------------------------- step-level rules
+
+@dataclass(frozen=True)
+class MoveCheck:
+    """One move of one instance: (primary, secondary) before and after, node usages before it."""
+
+    instance: Instance
+    kind: str  #: f, fa, r, rf, fr, frf
+    old: tuple[int, int]
+    new: tuple[int, int]
+    nodes: Sequence[NodeUsage]
+    force: bool = False  #: soft rules off (``--ignore-soft-errors`` or leaving an offline node)
+
+    @property
+    def target(self) -> int:
+        return self.new[1] if self.kind in ("r", "fr") else self.new[0]
+
+    def name(self, k: int) -> str:
+        return self.nodes[k].name
+
+
+#: The migrations (source, destination) each move kind performs, as keys of (P, S, T).
+MIGRATIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "f": (("P", "S"),), "fa": (("P", "T"),), "r": (), "rf": (("P", "T"),), "fr": (("P", "S"),),
+    "frf": (("P", "S"), ("S", "T")),
+}
+
+
+def movable(m: MoveCheck) -> Violation | None:
+    """hbal moves only drbd and external-mirror (not diskless) instances of one group, with auto_balance."""
+    i, p, s = m.instance, m.old[0], m.old[1]
+    if i.disk_template not in MOVABLE_TEMPLATES:
+        return Violation("movable", f"{i.disk_template} instances are never moved", True, "", i.name)
+    if s >= 0 and m.nodes[p].group != m.nodes[s].group:
+        return Violation("movable", f"{i.name} is split between node groups", True, "", i.name)
+    if not i.auto_balance and not m.force:
+        return Violation("movable", f"{i.name} has auto_balance=N", False, "", i.name)
+    return None
+
+
+def same_group(m: MoveCheck) -> Violation | None:
+    """A move stays inside the node group of the instance's primary."""
+    g = m.nodes[m.old[0]].group
+    for k in m.new:
+        if k >= 0 and m.nodes[k].group != g:
+            return Violation("same_group", f"{m.name(k)} is not in the group of {m.name(m.old[0])}",
+                             True, m.name(k), m.instance.name)
+    return None
+
+
+def drbd_distinct_nodes(m: MoveCheck) -> Violation | None:
+    """Primary and secondary differ, and a move's target is a node the instance is not on yet."""
+    p, s = m.new
+    if p == s:
+        return Violation("drbd_distinct_nodes", f"{m.name(p)} would be both primary and secondary",
+                         True, m.name(p), m.instance.name)
+    t = m.target
+    if m.kind != "f" and t in m.old:
+        return Violation("drbd_distinct_nodes", f"target {m.name(t)} already holds {m.instance.name}",
+                         True, m.name(t), m.instance.name)
+    return None
+
+
+def target_online(m: MoveCheck) -> Violation | None:
+    """No instance is placed on an offline node, unless it was already there (evacuation)."""
+    p, s = m.old
+    runs = [m.new[0]] + ([s] if m.kind == "frf" else [])  # frf runs on S in between
+    for k in runs:
+        if k != p and m.nodes[k].offline:
+            return Violation("target_online", f"{m.name(k)} is offline and cannot run {m.instance.name}",
+                             True, m.name(k), m.instance.name)
+    k = m.new[1]
+    if k >= 0 and k not in (p, s) and m.nodes[k].offline:
+        return Violation("target_online", f"{m.name(k)} is offline and cannot hold a secondary",
+                         True, m.name(k), m.instance.name)
+    return None
+
+
+def migration_tags(m: MoveCheck) -> Violation | None:
+    """Each migration S→T needs migtags(S) ⊆ rmigtags(T) (``htools:migration``; hard, never forced)."""
+    keys = {"P": m.old[0], "S": m.old[1], "T": m.target}
+    for a, b in MIGRATIONS[m.kind]:
+        src, dst = m.nodes[keys[a]], m.nodes[keys[b]]
+        missing = src.mig_tags - dst.rmig_tags
+        if missing:
+            return Violation("migration_tags", f"{dst.name} may not receive from {src.name} "
+                             f"(tags {', '.join(sorted(missing))})", True, dst.name, m.instance.name)
+    return None
+
+
+STEP_RULES: tuple[Callable[[MoveCheck], Violation | None], ...] = (
+    movable, same_group, drbd_distinct_nodes, target_online, migration_tags)
+
+
+# --------------------------------------------------------------------- per-placement rules
+
+@dataclass(frozen=True)
+class Placing:
+    """One node receiving the instance in one role, as an hbal primitive (addPriEx / addSecExEx) does."""
+
+    instance: Instance
+    excl_tags: tuple[str, ...]
+    role: str
+    before: NodeUsage  #: the node without the instance
+    after: NodeUsage
+    force: bool = False
+    ignore_disks: bool = False  #: ``f`` off an offline primary keeps the disk there
+
+
+def _v(p: Placing, rule: str, msg: str, hard: bool) -> Violation:
+    return Violation(rule, f"{p.after.name} {msg}", hard, p.after.name, p.instance.name)
+
+
+def _uses_disk(p: Placing) -> bool:
+    return p.role == SECONDARY or p.instance.uses_local_storage
+
+
+def memory(p: Placing) -> Violation | None:
+    """A new primary keeps unallocated memory > 0 (hard FailMem)."""
+    if p.role == PRIMARY and not p.instance.forthcoming and p.after.unallocated <= 0:
+        return _v(p, "memory", f"would have {p.after.unallocated} MiB unallocated memory", True)
+    return None
+
+
+def disk(p: Placing) -> Violation | None:
+    """Free disk > 0 (hard FailDisk), and not below ``--min-disk`` (soft); only drbd has secondaries."""
+    if p.instance.forthcoming or not _uses_disk(p):
+        return None
+    if p.role == SECONDARY and p.instance.disk_template != "drbd":
+        return _v(p, "disk", f"cannot hold a secondary of a {p.instance.disk_template} instance", True)
+    if p.after.f_dsk <= 0 and not p.ignore_disks:
+        return _v(p, "disk", f"would have {p.after.f_dsk} MiB free disk", True)
+    if p.after.f_dsk < p.after.lo_dsk and not p.force:
+        return _v(p, "disk", f"would have {p.after.f_dsk} MiB free disk, below the {p.after.lo_dsk} MiB "
+                  "min-disk reserve", False)
+    return None
+
+
+def exclusive_spindles(p: Placing) -> Violation | None:
+    """With exclusive storage, free spindles stay >= 0 (hard FailSpindles)."""
+    if not p.instance.forthcoming and _uses_disk(p) and p.after.excl_stor and p.after.f_spindles < 0:
+        return _v(p, "exclusive_spindles", f"would have {p.after.f_spindles} free spindles", True)
+    return None
+
+
+def spindle_ratio(p: Placing) -> Violation | None:
+    """Σ spindle use of local-storage roles <= spindle_ratio × spindles (soft, reported as FailDisk)."""
+    a = p.after
+    if not (p.force or p.instance.forthcoming) and _uses_disk(p) and a.inst_spindles > a.hi_spindles:
+        return _v(p, "spindle_ratio", f"would use {a.inst_spindles:g} spindles, over {a.hi_spindles:g}",
+                  False)
+    return None
+
+
+def secondary_memory(p: Placing) -> Violation | None:
+    """A new secondary needs its failover memory < the node's unallocated memory (soft, ``>=`` fails)."""
+    i = p.instance
+    if p.role != SECONDARY or p.force or i.forthcoming:
+        return None
+    need = i.mem if i.uses_sec_mem else 0
+    if need >= p.before.unallocated:
+        return _v(p, "secondary_memory", f"has {p.before.unallocated} MiB unallocated, "
+                  f"{i.name} needs {need} MiB", False)
+    return None
+
+
+def n1(p: Placing) -> Violation | None:
+    """A node that does not fail N+1 must not start failing (soft; hbal's flags, htools-core §3.2)."""
+    if p.force or p.instance.forthcoming:
+        return None
+    a = p.after
+    if a.unallocated <= a.r_mem and not p.before.fail_n1:
+        return _v(p, "n1", f"would fail N+1: {a.unallocated} MiB unallocated <= {a.r_mem} MiB reserved",
+                  False)
+    return None
+
+
+def _ratio(u: int, t: float) -> float:
+    return u / t if t else math.copysign(math.inf, u) if u else math.nan
+
+
+def vcpu_ratio(p: Placing) -> Violation | None:
+    """(nos_cpu + vCPUs of primaries) / t_cpu <= the group's vcpu_ratio after adding a primary (soft)."""
+    a = p.after
+    if p.role != PRIMARY or p.force or p.instance.forthcoming or a.vcpu_ratio < 0:
+        return None
+    r = _ratio(a.u_cpu, a.t_cpu)
+    if a.vcpu_ratio < r:
+        return _v(p, "vcpu_ratio", f"would have {a.u_cpu} vCPUs on {a.t_cpu:g} CPUs "
+                  f"(ratio {r:.3f} > {a.vcpu_ratio:g})", False)
+    return None
+
+
+def exclusion_tags(p: Placing) -> Violation | None:
+    """No two primaries with the same exclusion tag on one node (soft FailTags)."""
+    if p.role != PRIMARY or p.force or p.instance.forthcoming:
+        return None
+    clash = sorted(t for t in p.excl_tags if t in p.before.p_tags)
+    if clash:
+        return _v(p, "exclusion_tags", f"already runs a primary tagged {', '.join(clash)}", False)
+    return None
+
+
+def forthcoming_capacity(p: Placing) -> Violation | None:
+    """hbal's "forth" checks, counting forthcoming instances too (soft; last in hbal's order)."""
+    if p.force:
+        return None
+    a, b, i = p.after, p.before, p.instance
+    if p.role == PRIMARY and a.f_mem_forth <= 0:
+        return _v(p, "forthcoming_capacity", f"would have {a.f_mem_forth} MiB free memory", False)
+    if _uses_disk(p):
+        if a.f_dsk_forth <= 0 or a.f_dsk_forth < a.lo_dsk:
+            return _v(p, "forthcoming_capacity", f"would have {a.f_dsk_forth} MiB free disk", False)
+        if a.excl_stor and a.f_spindles_forth < 0:
+            return _v(p, "forthcoming_capacity", f"would have {a.f_spindles_forth} free spindles", False)
+        if a.inst_spindles_forth > a.hi_spindles:
+            return _v(p, "forthcoming_capacity", f"would use {a.inst_spindles_forth:g} spindles", False)
+    if p.role == PRIMARY and a.vcpu_ratio >= 0 and a.vcpu_ratio < _ratio(a.u_cpu_forth, a.t_cpu):
+        return _v(p, "forthcoming_capacity", f"would have {a.u_cpu_forth} vCPUs", False)
+    need = i.mem if i.uses_sec_mem else 0
+    if p.role == SECONDARY and need >= b.f_mem_forth:
+        return _v(p, "forthcoming_capacity", f"has {b.f_mem_forth} MiB free memory, needs {need}", False)
+    return None
+
+
+#: In hbal's order of checks (htools-core §5.2); the first violation wins.
+PLACEMENT_RULES: tuple[Callable[[Placing], Violation | None], ...] = (
+    memory, disk, exclusive_spindles, spindle_ratio, secondary_memory, n1, vcpu_ratio,
+    exclusion_tags, forthcoming_capacity)
+
+
+def check_move(m: MoveCheck) -> Violation | None:
+    """The first step-level violation of a move, if any."""
+    for rule in STEP_RULES:
+        v = rule(m)
+        if v is not None:
+            return v
+    return None
+
+
+def check_placing(p: Placing) -> Violation | None:
+    """The first violation of one primitive placement, if any."""
+    for rule in PLACEMENT_RULES:
+        v = rule(p)
+        if v is not None:
+            return v
+    return None
