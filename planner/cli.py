@@ -131,6 +131,9 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
     )
     from planner.state import LoadOptions, common_suffix, load_group
 
+    for path in (save_state, save_plan, commands_file):
+        if path and Path(cluster).exists() and Path(path).resolve() == Path(cluster).resolve():
+            raise PlannerError(path, None, "refusing to overwrite the input file")
     c = load(cluster)
     lo = LoadOptions(group=kw["group"], exclusion_tags=_split(kw["exclusion_tags"]),
                      ignore_dynu=kw["ignore_dynu"], offline_nodes=tuple(kw["offline"]),
@@ -162,9 +165,6 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         click.echo("Trying to minimize the CV...")
     on_step = None if as_json else (lambda k, st: click.echo(move_line(st, k, imlen, nmlen, alias)))
     plan, final = plan_balance(c, method, go, lo, on_step=on_step)
-    for path in (save_state, save_plan, commands_file):
-        if path and any(Path(path).resolve() == Path(x).resolve() for x in (cluster,) if Path(x).exists()):
-            raise PlannerError(path, None, "refusing to overwrite the input file")
     if save_state:
         save_text(final, save_state, inputs=(cluster,))
     if save_plan:

@@ -27,6 +27,7 @@ class GreedyOptions:
     min_gain_limit: float = 0.1
     min_score: float = 1e-9  #: -e
     evac_mode: bool = False  #: -E
+    time_limit: float | None = None  #: stop after this many seconds (status "timeout")
     moves: MoveOptions = field(default_factory=MoveOptions)
 
 
@@ -78,7 +79,8 @@ def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyO
     best: tuple[InstState, MoveResult, float] | None = None
     best_key = None
     best_score = table.score
-    for j in np.lexsort((key, a)):
+    near = np.flatnonzero(a <= a.min() + 4 * TOLERANCE) if len(a) else a.astype(int)
+    for j in near[np.lexsort((key[near], a[near]))]:
         if not a[j] <= best_score + TOLERANCE:
             break
         st = cands[row[j]]
@@ -141,6 +143,9 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
     else:
         stop = opt + opts.min_score
         while (opts.max_length < 0 or len(steps) < opts.max_length) and table.score > stop:
+            if opts.time_limit is not None and time.perf_counter() - t0 > opts.time_limit:
+                status = "timeout"
+                break
             found = (best_step_vector(gs, table, scorer, opts) if vectorised
                      else best_step(gs, table, scorer, opts, online))
             if found is None:
@@ -157,7 +162,7 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
             scorer.commit(res.nodes)
             table.score = new
             st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
-        if steps:
+        if steps and status != "timeout":
             status = "feasible"
     for k, n in table.nodes.items():
         gs.all_nodes[k] = n

@@ -208,6 +208,16 @@ class StepEvaluator:
         self.prem0 = float(base["prem"][on].sum())
         self.off_all0 = float(base["cnt"][~on].sum())
         self.off_pri0 = float(base["pri"][~on].sum())
+        self.keys, self.weight = list(_SD), dict(_W)
+        if self.ins is not None and self._same_loads(base):
+            # cpu, mem and net loads move together (hbal's default utilisation): one sd, three weights
+            self.keys = [k for k in _SD if k not in ("l1", "l3")]
+            self.weight["l0"] = _W["l0"] + _W["l1"] + _W["l3"]
+
+    def _same_loads(self, base: dict) -> bool:
+        u = self.ins.util
+        return bool(np.array_equal(u[0], u[1]) and np.array_equal(u[0], u[3])
+                    and np.array_equal(base["l0"], base["l1"]) and np.array_equal(base["l0"], base["l3"]))
 
     def _with_policy(self, n: dict) -> dict:
         nd, idx = self.nd, n["idx"]
@@ -218,29 +228,44 @@ class StepEvaluator:
         return self._with_policy(node_state(self.nd, idx))
 
     def score(self, touched: list[tuple[dict, dict]]) -> np.ndarray:
-        """Approximate score when each (old, new) field set replaces its node's fields."""
-        nd = self.nd
-        ds = {k: 0.0 for k in _SD}
-        dq = {k: 0.0 for k in _SD}
+        """Approximate score when each (old, new) field set replaces its node's fields.
+
+        Old values come from the step's base components; target rows (shape (1, N)) are not
+        masked for offline nodes, those candidates being excluded by the caller anyway.
+        """
+        nd, base, keys = self.nd, self.base, self.keys
+        ds: dict[str, np.ndarray | float] = dict.fromkeys(keys, 0.0)
+        dq: dict[str, np.ndarray | float] = dict.fromkeys(keys, 0.0)
         dn1 = dprem = doff_all = doff_pri = 0.0
         for old_n, new_n in touched:
-            on = nd.online[old_n["idx"]]
-            a, b = components(old_n, nd), components(new_n, nd)
-            for k in _SD:
-                sh = self.shift[k]
-                ds[k] = ds[k] + np.where(on, b[k] - a[k], 0.0)
-                dq[k] = dq[k] + np.where(on, (b[k] - sh) ** 2 - (a[k] - sh) ** 2, 0.0)
-            dn1 = dn1 + np.where(on, b["n1"] - a["n1"], 0.0)
-            dprem = dprem + np.where(on, b["prem"] - a["prem"], 0.0)
-            doff_all = doff_all + np.where(on, 0.0, b["cnt"] - a["cnt"])
-            doff_pri = doff_pri + np.where(on, 0.0, b["pri"] - a["pri"])
+            idx = old_n["idx"]
+            b = components(new_n, nd)
+            masked = idx.shape[0] != 1
+            on = nd.online[idx]
+            for k in keys:
+                ak, bk = base[k][idx], b[k]
+                d = bk - ak
+                q = d * (bk + ak - 2.0 * self.shift[k])
+                if masked:
+                    d, q = np.where(on, d, 0.0), np.where(on, q, 0.0)
+                ds[k] = ds[k] + d
+                dq[k] = dq[k] + q
+            d_n1, d_prem = b["n1"] - base["n1"][idx], b["prem"] - base["prem"][idx]
+            d_cnt, d_pri = b["cnt"] - base["cnt"][idx], b["pri"] - base["pri"][idx]
+            if masked:
+                dn1 = dn1 + np.where(on, d_n1, 0.0)
+                dprem = dprem + np.where(on, d_prem, 0.0)
+                doff_all = doff_all + np.where(on, 0.0, d_cnt)
+                doff_pri = doff_pri + np.where(on, 0.0, d_pri)
+            else:
+                dn1, dprem = dn1 + d_n1, dprem + d_prem
         n = self.n_on
         total = WEIGHTS[2] * (self.n1_0 + dn1) + WEIGHTS[19] * (self.prem0 + dprem) \
             + WEIGHTS[4] * (self.off_all0 + doff_all) + WEIGHTS[5] * (self.off_pri0 + doff_pri)
-        for k in _SD:
-            s = self.s0[k] + ds[k]
-            var = (self.q0[k] + dq[k]) / n - (s / n) ** 2
-            total = total + _W[k] * np.sqrt(np.maximum(var, 0.0))
+        for k in keys:
+            s = (self.s0[k] + ds[k]) / n
+            var = (self.q0[k] + dq[k]) / n - s * s
+            total = total + self.weight[k] * np.sqrt(np.maximum(var, 0.0))
         return total
 
 

@@ -1,0 +1,186 @@
+"""What the CP-SAT model is built from: candidate placements per instance and per-node constants.
+
+A DRBD instance that may move gets one candidate per (primary, secondary) pair it may end on:
+its current pair, the failover, and hbal's move shapes (``r``, ``rf``, ``fr``, ``frf``) toward a
+set of target nodes (all online nodes on small groups, the most promising K otherwise), plus any
+pair given as a hint.  Per-node constants hold everything the movable instances do not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from planner.moves import mirror_type
+from planner.state import GroupState, InstState, NodeState
+
+
+@dataclass
+class Candidate:
+    """One possible final placement of one instance (group node positions; s = -1: none)."""
+
+    p: int
+    s: int
+    gb: float  #: GiB copied to get there (each new node gets a full copy of the disk)
+    steps: int  #: hbal moves needed (0, 1 or 2)
+    migrations: int
+
+
+@dataclass
+class NodeBase:
+    """A node's quantities with every movable instance taken off it."""
+
+    online: bool
+    t_mem: float
+    t_dsk: float
+    t_cpu: float
+    speed: float
+    mem_cap: int  #: unallocated memory with no movable primary (MiB)
+    dsk_free: int  #: free disk with no movable instance (MiB)
+    ucpu: int
+    hi_cpu: int
+    inst_sp: float
+    hi_sp: float
+    fmem_forth: int
+    pri: int
+    tot: int
+    load: list[float]
+    peers: dict[int, int]  #: fixed instances' reserved memory by primary position
+    fail_n1: bool
+    lo_dsk: int
+
+
+@dataclass
+class ModelData:
+    gs: GroupState
+    nodes: list[NodeState]
+    pos: dict[int, int]
+    base: list[NodeBase]
+    movable: list[InstState]
+    cands: list[list[Candidate]]
+    current: list[int] = field(default_factory=list)  #: index of the current pair in cands[i]
+
+
+def gb_between(st: InstState, p0: int, s0: int, p: int, s: int) -> float:
+    new = {x for x in (p, s) if x >= 0} - {p0, s0}
+    return len(new) * st.inst.dsk / 1024 if st.inst.uses_local_storage or mirror_type(st) == "internal" \
+        else 0.0
+
+
+def _steps(p0: int, s0: int, p: int, s: int) -> tuple[int, int]:
+    """(hbal moves, migrations) from (p0, s0) to (p, s)."""
+    if (p, s) == (p0, s0):
+        return 0, 0
+    if s0 < 0:
+        return 1, 1
+    if (p, s) == (s0, p0):
+        return 1, 1
+    if p == p0:
+        return 1, 0
+    if s == p0 or p == s0:
+        return 1, 1
+    if s == s0:
+        return 1, 2
+    return 2, 2
+
+
+def node_bases(gs: GroupState, movable: set[int]) -> list[NodeBase]:
+    """Per-node constants with the movable instances removed."""
+    pos = {n.idx: k for k, n in enumerate(gs.nodes)}
+    out = []
+    for n in gs.nodes:
+        mem = n.unallocated
+        dsk = n.f_dsk
+        ucpu, isp, fmf = n.u_cpu, n.inst_spindles, n.f_mem_forth
+        pri, tot = len(n.plist), len(n.plist) + len(n.slist)
+        load = list(n.util_load)
+        peers = {pos.get(p, -1 - p): v for p, v in n.peers.items()}
+        for k in n.plist & movable:
+            i = gs.instances[k]
+            mem += i.inst.mem if i.inst.uses_memory else 0
+            dsk += i.inst.dsk if i.inst.uses_local_storage else 0
+            ucpu -= i.inst.vcpus if i.inst.not_offline else 0
+            isp -= i.inst.spindle_use if i.inst.uses_local_storage else 0
+            fmf += i.inst.mem
+            pri -= 1
+            tot -= 1
+            for j in range(4):
+                load[j] -= i.util[j]
+        for k in n.slist & movable:
+            i = gs.instances[k]
+            dsk += i.inst.dsk
+            isp -= i.inst.spindle_use
+            tot -= 1
+            load[2] -= i.util[2]
+            pp = pos[i.pnode]
+            if i.inst.uses_sec_mem:
+                peers[pp] = peers.get(pp, 0) - i.inst.mem
+        out.append(NodeBase(
+            online=not n.offline, t_mem=n.t_mem, t_dsk=n.t_dsk, t_cpu=n.t_cpu, speed=n.cpu_speed,
+            mem_cap=mem, dsk_free=dsk, ucpu=ucpu, hi_cpu=n.hi_cpu, inst_sp=isp, hi_sp=n.hi_spindles,
+            fmem_forth=fmf, pri=pri, tot=tot, load=load, peers={p: v for p, v in peers.items() if v > 0},
+            fail_n1=n.fail_n1, lo_dsk=n.lo_dsk))
+    return out
+
+
+def target_nodes(gs: GroupState, k: int) -> list[int]:
+    """The K most promising target positions: most free memory, disk, fewest instances."""
+    online = [p for p, n in enumerate(gs.nodes) if not n.offline]
+    if len(online) <= k:
+        return online
+    picks: list[int] = []
+    keys = [lambda n: -n.unallocated / max(n.t_mem, 1), lambda n: -n.f_dsk / max(n.t_dsk, 1),
+            lambda n: len(n.plist) + len(n.slist), lambda n: len(n.plist)]
+    ranked = [sorted(online, key=lambda p, f=f: f(gs.nodes[p])) for f in keys]
+    r = 0
+    while len(picks) < k:
+        for order in ranked:
+            if r < len(order) and order[r] not in picks and len(picks) < k:
+                picks.append(order[r])
+        r += 1
+    return sorted(picks)
+
+
+def build_data(gs: GroupState, k_targets: int = 16, all_pairs_upto: int = 8,
+               extra: dict[int, tuple[int, int]] | None = None) -> ModelData:
+    """Candidates for every movable instance of the group (``extra``: more pairs, cluster indices)."""
+    pos = {n.idx: p for p, n in enumerate(gs.nodes)}
+    online = [p for p, n in enumerate(gs.nodes) if not n.offline]
+    movable = [gs.instances[k] for k in gs.group_instances
+               if gs.instances[k].movable and gs.instances[k].inst.auto_balance
+               and mirror_type(gs.instances[k]) != "none" and not gs.instances[k].inst.forthcoming]
+    movable = [st for st in movable if (st.snode < 0) == (mirror_type(st) == "external")]
+    targets = online if len(online) <= all_pairs_upto else target_nodes(gs, k_targets)
+    cands: list[list[Candidate]] = []
+    current: list[int] = []
+    for st in movable:
+        p0 = pos[st.pnode]
+        s0 = pos[st.snode] if st.snode >= 0 else -1
+        pairs: list[tuple[int, int]] = [(p0, s0)]
+        if s0 < 0:
+            pairs += [(t, -1) for t in online if t != p0]
+        elif len(online) <= all_pairs_upto:
+            pairs += [(a, b) for a in online for b in online if a != b]
+        else:
+            if s0 in online:
+                pairs.append((s0, p0))
+            for x in targets:
+                if x in (p0, s0):
+                    continue
+                pairs += [(p0, x), (x, p0)]
+                if s0 in online:
+                    pairs += [(s0, x), (x, s0)]
+        if extra and st.idx in extra:
+            ep, es = extra[st.idx]
+            pairs.append((pos[ep], pos[es] if es >= 0 else -1))
+        seen, cl = set(), []
+        for pr in pairs:
+            if pr in seen or (pr != (p0, s0) and any(x >= 0 and x not in online and x not in (p0, s0)
+                                                     for x in pr)):
+                continue
+            seen.add(pr)
+            n_steps, migs = _steps(p0, s0, *pr)
+            cl.append(Candidate(pr[0], pr[1], gb_between(st, p0, s0, *pr), n_steps, migs))
+        cands.append(cl)
+        current.append(0)
+    base = node_bases(gs, {st.idx for st in movable})
+    return ModelData(gs, gs.nodes, pos, base, movable, cands, current)

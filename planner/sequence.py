@@ -1,0 +1,102 @@
+"""From a target placement to an ordered list of safe hbal moves.
+
+Each instance's change (old primary/secondary → new) is decomposed into hbal moves (``f``, ``r``,
+``rf``, ``fr``, ``frf``; two moves when both nodes change).  Moves are then applied one at a time
+with hbal's own node primitives (every hard check, and the soft ones: no new N+1 failure, vCPU
+and spindle ratios): a move is only taken when it is safe from the current state.  Instances that
+cannot move safely in any order are reported, never forced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from planner.moves import apply_move
+from planner.plan import Step
+from planner.planners.fastscore import Scorer
+from planner.state import GroupState, InstState, NodeState
+
+
+def decompose(p0: int, s0: int, p: int, s: int) -> list[list[tuple[str, int]]]:
+    """Ways to go from (p0, s0) to (p, s) with hbal moves, cheapest first; each a list of
+    (kind, target).
+
+    >>> decompose(1, 2, 2, 1)
+    [[('f', -1)]]
+    >>> decompose(1, 2, 3, 4)
+    [[('r', 4), ('frf', 3)], [('r', 3), ('rf', 4), ('f', -1)]]
+    """
+    if (p, s) == (p0, s0):
+        return [[]]
+    if s0 < 0:  # external mirror: fail over to any node
+        return [[("fa", p)]]
+    if (p, s) == (s0, p0):
+        return [[("f", -1)]]
+    if p == p0:
+        return [[("r", s)]]
+    if s == p0:
+        return [[("rf", p)]]
+    if p == s0:
+        return [[("fr", s)]]
+    if s == s0:
+        return [[("frf", p)], [("f", -1), ("fr", p), ("f", -1)]]
+    return [[("r", s), ("frf", p)], [("r", p), ("rf", s), ("f", -1)]]
+
+
+@dataclass
+class SequenceResult:
+    steps: list[Step]
+    final_score: float
+    stuck: dict[str, str] = field(default_factory=dict)  #: instance → why it could not move
+    nodes: dict[int, NodeState] = field(default_factory=dict)
+
+
+def _step(gs: GroupState, st: InstState, kind: str, res, score: float) -> Step:
+    name = lambda k: gs.all_nodes[k].name if k >= 0 else ""  # noqa: E731
+    disk = st.inst.dsk / 1024 if kind in ("r", "rf", "fr", "frf") else 0.0
+    return Step(st.inst.name, kind, name(st.pnode), name(st.snode), name(res.pnode), name(res.snode),
+                disk, score, st.inst.is_running)
+
+
+def sequence(gs: GroupState, target: dict[int, tuple[int, int]], force: bool = False) -> SequenceResult:
+    """Order the moves to ``target`` (instance index → cluster node indices) safely.
+
+    Updates the instance placements in ``gs`` to what was reached.
+    """
+    nodes = {n.idx: n for n in gs.nodes}
+    scorer = Scorer(gs.nodes)
+    score = scorer.score_with({})
+    pending: dict[int, list[list[tuple[str, int]]]] = {}
+    for k, (p, s) in target.items():
+        st = gs.instances[k]
+        if (st.pnode, st.snode) != (p, s):
+            pending[k] = decompose(st.pnode, st.snode, p, s)
+    steps: list[Step] = []
+    last_fail: dict[int, str] = {}
+    progress = True
+    while pending and progress:  # rounds: each pending instance tries its next move, in order
+        progress = False
+        for k in list(pending):
+            st = gs.instances[k]
+            for way in pending[k]:
+                kind, t = way[0]
+                res = apply_move(nodes, st, kind, t, force)
+                if isinstance(res, str):
+                    last_fail[k] = f"{kind} to {gs.all_nodes[t].name if t >= 0 else 'secondary'}: {res}"
+                    continue
+                score = scorer.score_with(res.nodes)
+                steps.append(_step(gs, st, kind, res, score))
+                nodes.update(res.nodes)
+                scorer.commit(res.nodes)
+                st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
+                if way[1:]:
+                    pending[k] = [way[1:]]
+                else:
+                    del pending[k]
+                progress = True
+                break
+    stuck = {gs.instances[k].inst.name: last_fail.get(k, "no safe move") for k in pending}
+    for k, n in nodes.items():
+        gs.all_nodes[k] = n
+    gs.nodes = [nodes[n.idx] for n in gs.nodes]
+    return SequenceResult(steps, score, stuck, nodes)
