@@ -60,11 +60,6 @@ def score_cluster(cluster: Cluster, group: str | None = None, opts: LoadOptions 
     return report(group_state(cluster, group, opts))
 
 
-def final_placement(gs: GroupState) -> dict[int, tuple[int, int]]:
-    """Each instance's (primary, secondary) in a group state (after a planner moved them)."""
-    return {st.idx: (st.pnode, st.snode) for st in gs.instances}
-
-
 def check_plannable(cluster: Cluster) -> None:
     """Refuse input a plan cannot name unambiguously (duplicate instance names)."""
     seen: set[str] = set()
@@ -79,20 +74,30 @@ def balance(cluster: Cluster, method: str = "greedy", opts=None, load_opts: Load
             on_step=None):
     """Plan a rebalancing of one group; returns ``(plan, final_cluster)``.
 
+    ``method`` is "greedy" (hbal's algorithm; ``opts``: GreedyOptions) or "cpsat"
+    (``opts``: CpsatOptions).
+
     >>> plan, final = balance(load("tests/data/n1quirk.data"))
     >>> [(s.instance, s.move_text()) for s in plan.steps], round(plan.final_score, 8)
     ([('i2', 'r:nodeC f'), ('i1', 'r:nodeC')], 2.53114472)
     """
-    from planner.placement import apply_placement
-    from planner.planners.greedy import GreedyOptions
-    from planner.planners.greedy import balance as greedy_balance
+    from planner.placement import apply_placement, placement_after
 
     check_plannable(cluster)
-    gs = load_group(cluster, load_opts or LoadOptions())
-    if method != "greedy":
+    load_opts = load_opts or LoadOptions()
+    if method == "greedy":
+        from planner.planners.greedy import GreedyOptions
+        from planner.planners.greedy import balance as greedy_balance
+
+        plan = greedy_balance(load_group(cluster, load_opts), opts or GreedyOptions(), on_step=on_step)
+    elif method == "cpsat":
+        from planner.planners.cpsat import CpsatOptions
+        from planner.planners.cpsat import plan as cpsat_plan
+
+        plan = cpsat_plan(cluster, load_opts, opts or CpsatOptions())
+    else:
         raise PlannerError(cluster.origin, None, f"unknown planning method '{method}'")
-    plan = greedy_balance(gs, opts or GreedyOptions(), on_step=on_step)
-    return plan, apply_placement(cluster, final_placement(gs))
+    return plan, apply_placement(cluster, placement_after(cluster, plan.steps))
 
 
 __all__ = ["PlannerError", "load", "group_state", "report", "score_cluster", "balance"]

@@ -105,15 +105,22 @@ def _split(s: str) -> tuple[str, ...]:
 
 @cli.command()
 @cluster_arg
-@click.option("--method", type=click.Choice(["greedy"]), default="greedy", show_default=True)
+@click.option("--method", type=click.Choice(["greedy", "cpsat"]), default="greedy", show_default=True)
 @_hbal_options
+@click.option("--time-limit", type=float, default=None, help="CP-SAT: seconds (default by cluster size).")
+@click.option("--seed", type=int, default=1, show_default=True, help="CP-SAT random seed.")
+@click.option("--workers", type=int, default=2, show_default=True, help="CP-SAT worker threads.")
+@click.option("--max-gb", type=float, default=None, help="CP-SAT: copy at most this many GiB.")
+@click.option("--max-moves", type=int, default=None, help="CP-SAT: at most this many hbal moves.")
+@click.option("--target-score", type=float, default=None, help="CP-SAT: fewest GiB reaching this score.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--print-commands", "-C", "print_commands", is_flag=True, help="List the commands (hbal -C).")
 @click.option("--commands", "commands_file", type=click.Path(dir_okay=False), help="Write a runnable script.")
 @click.option("--save-state", type=click.Path(dir_okay=False), help="Write the final cluster (htools text).")
 @click.option("--save-plan", type=click.Path(dir_okay=False), help="Write the plan as JSON.")
 def balance(cluster: str, method: str, as_json: bool, print_commands: bool, commands_file: str | None,
-            save_state: str | None, save_plan: str | None, **kw) -> None:
+            save_state: str | None, save_plan: str | None, time_limit: float | None, seed: int, workers: int,
+            max_gb: float | None, max_moves: int | None, target_score: float | None, **kw) -> None:
     """Plan a rebalancing of FILE (greedy = hbal's algorithm, move for move)."""
     from planner.api import balance as plan_balance
     from planner.api import load, report
@@ -164,7 +171,16 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
             return
         click.echo("Trying to minimize the CV...")
     on_step = None if as_json else (lambda k, st: click.echo(move_line(st, k, imlen, nmlen, alias)))
-    plan, final = plan_balance(c, method, go, lo, on_step=on_step)
+    if method == "cpsat":
+        from planner.cli_progress import solve_with_progress
+
+        plan, final = solve_with_progress(c, lo, len(gs.group_instances), time_limit, seed, workers, max_gb,
+                                          max_moves, target_score, quiet=as_json)
+        if not as_json:
+            for k, st in enumerate(plan.steps, start=1):
+                on_step(k, st)
+    else:
+        plan, final = plan_balance(c, method, go, lo, on_step=on_step)
     if save_state:
         save_text(final, save_state, inputs=(cluster,))
     if save_plan:
@@ -180,9 +196,63 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         click.echo(commands_text(plan, alias))
     if commands_file:
         click.echo(f"The commands have been written to file '{commands_file}'")
-    _console(stderr=True).print(
-        f"[dim]{len(plan.steps)} moves in {len(plan.jobsets)} jobsets, {plan.gb_copied:.0f} GB copied, "
-        f"{plan.migrations} migrations; planned in {plan.wall_s:.2f} s[/dim]")
+    err = _console(stderr=True)
+    err.print(f"[dim]{plan.method}: {len(plan.steps)} moves in {len(plan.jobsets)} jobsets, "
+              f"{plan.gb_copied:.0f} GB copied, {plan.migrations} migrations; planned in {plan.wall_s:.2f} s[/dim]")
+    if plan.bound is not None:
+        err.print(f"[dim]status {plan.status}; surrogate objective {plan.extra.get('surrogate_objective', 0):.6f}, "
+                  f"bound {plan.bound:.6f}, gap {plan.gap:.2%}; GB lower bound {plan.gb_lower_bound:.0f}[/dim]")
+    for name, why in plan.extra.get("stuck", {}).items():
+        err.print(f"[yellow]not moved (no safe order): {name}: {why}[/yellow]")
+
+
+@cli.command()
+@cluster_arg
+@group_opt
+@click.option("--hbal/--no-hbal", "with_hbal", default=True, help="Also run the real hbal when installed.")
+@click.option("--hbal-timeout", type=float, default=300.0, show_default=True)
+@click.option("--time-limit", type=float, default=None, help="CP-SAT seconds (default by size).")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Also write the table as CSV.")
+def compare(cluster: str, group: str | None, with_hbal: bool, hbal_timeout: float, time_limit: float | None,
+            csv_out: str | None) -> None:
+    """Greedy, CP-SAT and real hbal side by side: score, moves, GB, jobsets, hours, time to plan."""
+    from planner.api import load
+    from planner.cli_progress import default_time_limit
+    from planner.compare import compare as run_compare
+    from planner.planners.cpsat import CpsatOptions
+    from planner.render import frame_table
+    from planner.state import LoadOptions
+
+    c = load(cluster)
+    tl = time_limit or default_time_limit(len(c.instances))
+    df, _ = run_compare(cluster, c, LoadOptions(group=group), CpsatOptions(time_limit=tl), with_hbal, hbal_timeout)
+    _console().print(frame_table(df))
+    if csv_out:
+        df.to_csv(csv_out, index=False)
+
+
+@cli.command()
+@cluster_arg
+@group_opt
+@click.option("--by", type=click.Choice(["moves", "gb"]), default="moves", show_default=True)
+@click.option("--points", default="0,5,10,20,40", show_default=True, help="Comma list of budgets k.")
+@click.option("--time-limit", type=float, default=10.0, show_default=True, help="CP-SAT seconds per point.")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Also write the curve as CSV.")
+def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: float, csv_out: str | None) -> None:
+    """Best score for at most k moves (or k GiB): greedy prefixes against CP-SAT."""
+    from planner.api import load
+    from planner.compare import pareto as run_pareto
+    from planner.render import frame_table
+    from planner.state import LoadOptions
+
+    try:
+        ks = [int(x) for x in points.split(",") if x]
+    except ValueError:
+        raise PlannerError(None, None, f"--points: expected integers, got '{points}'") from None
+    df = run_pareto(load(cluster), LoadOptions(group=group), ks, by, time_limit)
+    _console().print(frame_table(df))
+    if csv_out:
+        df.to_csv(csv_out, index=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,6 +33,8 @@ def apply_placement(cluster: Cluster, placement: dict[int, tuple[int, int]]) -> 
     """A copy of ``cluster`` with instance ``i`` at ``placement[i]`` = (primary, secondary)."""
     dmem = [0] * len(cluster.nodes)
     ddsk = [0] * len(cluster.nodes)
+    dsp = [0] * len(cluster.nodes)
+    unknown_sp: set[int] = set()
     insts = list(cluster.instances)
     for i, (p, s) in placement.items():
         old = insts[i]
@@ -41,11 +43,32 @@ def apply_placement(cluster: Cluster, placement: dict[int, tuple[int, int]]) -> 
         for n, m, d in _usage(old, old.pnode, old.snode):
             dmem[n] += m
             ddsk[n] += d
+            dsp[n] += old.spindles or 0
         for n, m, d in _usage(old, p, s):
             dmem[n] -= m
             ddsk[n] -= d
+            dsp[n] -= old.spindles or 0
+            if old.spindles is None:
+                unknown_sp.add(n)  # hbal: an instance of unknown spindles leaves -1 free spindles
         insts[i] = replace(old, pnode=p, snode=s)
-    nodes = tuple(
-        replace(n, f_mem=n.f_mem + dmem[k], f_dsk=n.f_dsk + ddsk[k]) if (dmem[k] or ddsk[k]) else n
-        for k, n in enumerate(cluster.nodes))
+
+    def moved(k: int, n):
+        if not (dmem[k] or ddsk[k] or dsp[k] or k in unknown_sp):
+            return n
+        fsp = n.free_spindles
+        if n.excl_stor:
+            fsp = -1 if k in unknown_sp else fsp + dsp[k]
+        return replace(n, f_mem=n.f_mem + dmem[k], f_dsk=n.f_dsk + ddsk[k], free_spindles=fsp)
+
+    nodes = tuple(moved(k, n) for k, n in enumerate(cluster.nodes))
     return replace(cluster, nodes=nodes, instances=tuple(insts))
+
+
+def placement_after(cluster: Cluster, steps) -> dict[int, tuple[int, int]]:
+    """Each moved instance's (primary, secondary) after ``steps`` (Plan steps, by name)."""
+    inst = {i.name: k for k, i in enumerate(cluster.instances)}
+    node = {n.name: k for k, n in enumerate(cluster.nodes)}
+    out: dict[int, tuple[int, int]] = {}
+    for s in steps:
+        out[inst[s.instance]] = (node[s.to_primary], node[s.to_secondary] if s.to_secondary else -1)
+    return out

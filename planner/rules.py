@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from planner.model import MOVABLE_TEMPLATES, Cluster, Instance
 
@@ -98,7 +98,6 @@ class NodeUsage:
     u_cpu_forth: int = 0
     f_spindles_forth: int = 0
     inst_spindles_forth: float = 0.0
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def recorded_free(self) -> int:
@@ -259,6 +258,9 @@ class MoveCheck:
     def name(self, k: int) -> str:
         return self.nodes[k].name
 
+    def fail(self, rule: str, msg: str, node: int = -1, hard: bool = True) -> Violation:
+        return Violation(rule, msg, hard, self.name(node) if node >= 0 else "", self.instance.name)
+
 
 #: The migrations (source, destination) each move kind performs, as keys of (P, S, T).
 MIGRATIONS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -271,11 +273,11 @@ def movable(m: MoveCheck) -> Violation | None:
     """hbal moves only drbd and external-mirror (not diskless) instances of one group, with auto_balance."""
     i, p, s = m.instance, m.old[0], m.old[1]
     if i.disk_template not in MOVABLE_TEMPLATES:
-        return Violation("movable", f"{i.disk_template} instances are never moved", True, "", i.name)
+        return m.fail("movable", f"{i.disk_template} instances are never moved")
     if s >= 0 and m.nodes[p].group != m.nodes[s].group:
-        return Violation("movable", f"{i.name} is split between node groups", True, "", i.name)
+        return m.fail("movable", f"{i.name} is split between node groups")
     if not i.auto_balance and not m.force:
-        return Violation("movable", f"{i.name} has auto_balance=N", False, "", i.name)
+        return m.fail("movable", f"{i.name} has auto_balance=N", hard=False)
     return None
 
 
@@ -284,8 +286,7 @@ def same_group(m: MoveCheck) -> Violation | None:
     g = m.nodes[m.old[0]].group
     for k in m.new:
         if k >= 0 and m.nodes[k].group != g:
-            return Violation("same_group", f"{m.name(k)} is not in the group of {m.name(m.old[0])}",
-                             True, m.name(k), m.instance.name)
+            return m.fail("same_group", f"{m.name(k)} is not in the group of {m.name(m.old[0])}", k)
     return None
 
 
@@ -293,12 +294,10 @@ def drbd_distinct_nodes(m: MoveCheck) -> Violation | None:
     """Primary and secondary differ, and a move's target is a node the instance is not on yet."""
     p, s = m.new
     if p == s:
-        return Violation("drbd_distinct_nodes", f"{m.name(p)} would be both primary and secondary",
-                         True, m.name(p), m.instance.name)
+        return m.fail("drbd_distinct_nodes", f"{m.name(p)} would be both primary and secondary", p)
     t = m.target
     if m.kind != "f" and t in m.old:
-        return Violation("drbd_distinct_nodes", f"target {m.name(t)} already holds {m.instance.name}",
-                         True, m.name(t), m.instance.name)
+        return m.fail("drbd_distinct_nodes", f"target {m.name(t)} already holds {m.instance.name}", t)
     return None
 
 
@@ -306,14 +305,12 @@ def target_online(m: MoveCheck) -> Violation | None:
     """No instance is placed on an offline node, unless it was already there (evacuation)."""
     p, s = m.old
     runs = [m.new[0]] + ([s] if m.kind == "frf" else [])  # frf runs on S in between
-    for k in runs:
-        if k != p and m.nodes[k].offline:
-            return Violation("target_online", f"{m.name(k)} is offline and cannot run {m.instance.name}",
-                             True, m.name(k), m.instance.name)
+    bad = [(k, f"run {m.instance.name}") for k in runs if k != p and m.nodes[k].offline]
     k = m.new[1]
-    if k >= 0 and k not in (p, s) and m.nodes[k].offline:
-        return Violation("target_online", f"{m.name(k)} is offline and cannot hold a secondary",
-                         True, m.name(k), m.instance.name)
+    bad += [(k, "hold a secondary")] if k >= 0 and k not in (p, s) and m.nodes[k].offline else []
+    if bad:
+        k, what = bad[0]
+        return m.fail("target_online", f"{m.name(k)} is offline and cannot {what}", k)
     return None
 
 
@@ -324,8 +321,8 @@ def migration_tags(m: MoveCheck) -> Violation | None:
         src, dst = m.nodes[keys[a]], m.nodes[keys[b]]
         missing = src.mig_tags - dst.rmig_tags
         if missing:
-            return Violation("migration_tags", f"{dst.name} may not receive from {src.name} "
-                             f"(tags {', '.join(sorted(missing))})", True, dst.name, m.instance.name)
+            return m.fail("migration_tags", f"{dst.name} may not receive from {src.name} "
+                          f"(tags {', '.join(sorted(missing))})", dst.idx)
     return None
 
 
@@ -472,17 +469,9 @@ PLACEMENT_RULES: tuple[Callable[[Placing], Violation | None], ...] = (
 
 def check_move(m: MoveCheck) -> Violation | None:
     """The first step-level violation of a move, if any."""
-    for rule in STEP_RULES:
-        v = rule(m)
-        if v is not None:
-            return v
-    return None
+    return next((v for rule in STEP_RULES if (v := rule(m)) is not None), None)
 
 
 def check_placing(p: Placing) -> Violation | None:
     """The first violation of one primitive placement, if any."""
-    for rule in PLACEMENT_RULES:
-        v = rule(p)
-        if v is not None:
-            return v
-    return None
+    return next((v for rule in PLACEMENT_RULES if (v := rule(p)) is not None), None)

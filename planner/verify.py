@@ -27,7 +27,7 @@ step 1 (i2 f): from_nodes: i2 is on nodeB:nodeA, not on nodeB:nodeC
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planner.api import group_state, score_cluster
 from planner.model import EXTERNAL_MIRROR_TEMPLATES, Cluster
@@ -50,7 +50,7 @@ from planner.rules import (
     remove_role,
 )
 from planner.score import compute_score
-from planner.state import LoadOptions, common_suffix, resolve_names
+from planner.state import LoadOptions, common_suffix, frac, resolve_names
 
 SCORE_TOLERANCE = 5e-9
 
@@ -115,6 +115,8 @@ def _config(cluster: Cluster, opts: LoadOptions) -> RuleConfig:
 
 def _new_nodes(kind: str, p: int, s: int, to_p: int, to_s: int) -> tuple[int, int, int] | str:
     """(new primary, new secondary, target) of a move, or why the step's to-nodes do not fit it."""
+    if kind != "f" and (to_s if kind in ("r", "fr") else to_p) < 0:
+        return f"{kind} needs a target node"
     if kind == "fa":
         return (to_p, -1, to_p) if to_s == -1 else "fa leaves no secondary"
     if s < 0:
@@ -128,7 +130,9 @@ def _new_nodes(kind: str, p: int, s: int, to_p: int, to_s: int) -> tuple[int, in
     return want
 
 
-class _Replay:
+class Replay:
+    """The replay state: node usages and placements; :meth:`step` checks and applies one Step."""
+
     def __init__(self, cluster: Cluster, config: RuleConfig, ignore_soft: bool, transient: bool) -> None:
         self.cluster = cluster
         self.usages = node_usages(cluster, config)
@@ -144,6 +148,7 @@ class _Replay:
         return Violation(rule, msg, True, node, inst)
 
     def step(self, st: Step) -> Violation | None:
+        """The first violation of ``st`` in the current state, or None after applying it."""
         j = self.insts.get(st.instance)
         if j is None:
             return self._v("unknown_instance", f"no instance {st.instance!r} in the cluster", st.instance)
@@ -174,10 +179,12 @@ class _Replay:
                            st.instance)
         if not self.transient or st.move == "fa":
             return self._move(j, st.move, new[2])
+        saved = list(self.usages), self.place[j]
         for kind in SUBMOVES[st.move]:
             p, s = self.place[j]
             v = self._move(j, kind, s if kind == "f" else new[2])
             if v is not None:
+                self.usages, self.place[j] = saved
                 return v
         return None
 
@@ -218,6 +225,14 @@ class _Replay:
         return None
 
 
+def _with_free_spindles(c: Cluster, usages: list[NodeUsage]) -> Cluster:
+    """Exclusive-storage nodes report free spindles, which ``apply_placement`` leaves as loaded."""
+    fix = {u.idx: u.f_spindles for u in usages if u.excl_stor and u.f_spindles != c.nodes[u.idx].free_spindles}
+    if not fix:
+        return c
+    return c.replace(nodes=tuple(replace(n, free_spindles=fix[k]) if k in fix else n for k, n in enumerate(c.nodes)))
+
+
 def verify(cluster: Cluster, plan: Plan, group: str | None = None, ignore_soft_errors: bool = False, *,
            opts: LoadOptions | None = None, transient: bool = False) -> VerifyResult:
     """Replay ``plan.steps`` from ``cluster`` with hbal's rules; stop at the first violation.
@@ -229,7 +244,7 @@ def verify(cluster: Cluster, plan: Plan, group: str | None = None, ignore_soft_e
     """
     opts = opts or LoadOptions()
     group = group or opts.group or plan.group or None
-    replay = _Replay(cluster, _config(cluster, opts), ignore_soft_errors, transient)
+    replay = Replay(cluster, _config(cluster, opts), ignore_soft_errors, transient)
     violation, failed, text = None, None, ""
     for n, st in enumerate(plan.steps, start=1):
         violation = replay.step(st)
@@ -238,11 +253,15 @@ def verify(cluster: Cluster, plan: Plan, group: str | None = None, ignore_soft_e
             break
     changed = {j: pl for j, pl in enumerate(replay.place)
                if pl != (cluster.instances[j].pnode, cluster.instances[j].snode)}
-    final = apply_placement(cluster, changed)
+    final = _with_free_spindles(apply_placement(cluster, changed), replay.usages)
     final_score = score_cluster(final, group, opts).score
     gs = group_state(final, group, opts)
-    for ns in gs.nodes:  # hbal's own flags after the moves (touched nodes: the <= formula)
-        ns.fail_n1 = replay.usages[ns.idx].fail_n1
+    for ns in gs.nodes:  # what hbal keeps in memory and a reload cannot know (path-dependent)
+        u = replay.usages[ns.idx]
+        ns.fail_n1 = u.fail_n1  # touched nodes use the <= formula
+        if u.excl_stor:  # unknown spindles set free spindles to -1, then count on from there
+            ns.f_spindles, ns.f_spindles_forth = u.f_spindles, u.f_spindles_forth
+            ns.p_dsk, ns.p_dsk_forth = frac(u.f_spindles, ns.t_spindles), frac(u.f_spindles_forth, ns.t_spindles)
     replay_score = compute_score(gs.nodes)
     target = plan.final_score
     failing = [ns.name for ns in gs.nodes if not ns.offline and ns.fail_n1]

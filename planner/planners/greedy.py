@@ -28,6 +28,7 @@ class GreedyOptions:
     min_score: float = 1e-9  #: -e
     evac_mode: bool = False  #: -E
     time_limit: float | None = None  #: stop after this many seconds (status "timeout")
+    max_gb: float | None = None  #: budget: GiB the plan may copy in all (not an hbal option)
     moves: MoveOptions = field(default_factory=MoveOptions)
 
 
@@ -57,7 +58,7 @@ TOLERANCE = 1e-6
 
 
 def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
-                     chunk: int = 400) -> tuple[InstState, MoveResult, float] | None:
+                     chunk: int = 400, budget: float | None = None) -> tuple[InstState, MoveResult, float] | None:
     """:func:`best_step` with every candidate scored in numpy, then the near-best re-scored
     exactly and ties broken in hbal's enumeration order."""
     import numpy as np
@@ -75,6 +76,9 @@ def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyO
         a, key, row, kind, tpos = evaluate(ev, force)
         parts.append((a, key + c0 * (1 + 4 * len(ev.order)), row + c0, kind, tpos))
     a, key, row, kind, tpos = (np.concatenate(x) for x in zip(*parts, strict=True))
+    if budget is not None:
+        disk = np.array([st.inst.dsk / 1024 for st in cands])[row]
+        a = np.where((kind != KIND_CODE["f"]) & (disk > budget + 1e-9), np.inf, a)
     order = [n.idx for n in gs.nodes]
     best: tuple[InstState, MoveResult, float] | None = None
     best_key = None
@@ -95,13 +99,15 @@ def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyO
 
 
 def best_step(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
-              online: list[int]) -> tuple[InstState, MoveResult, float] | None:
+              online: list[int], budget: float | None = None) -> tuple[InstState, MoveResult, float] | None:
     """hbal's ``checkMove``: the best single move from ``table``, or None."""
     force = opts.moves.ignore_soft_errors
     best: tuple[InstState, MoveResult, float] | None = None
     best_score = table.score
     for st in _candidates(gs, table.nodes, opts.evac_mode):
         for kind, t in candidate_moves(st, online, table.nodes, opts.moves):
+            if budget is not None and kind not in ("f", "fa") and st.inst.dsk / 1024 > budget + 1e-9:
+                continue
             res = apply_move(table.nodes, st, kind, t, force)
             if isinstance(res, str):
                 continue
@@ -146,8 +152,9 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
             if opts.time_limit is not None and time.perf_counter() - t0 > opts.time_limit:
                 status = "timeout"
                 break
-            found = (best_step_vector(gs, table, scorer, opts) if vectorised
-                     else best_step(gs, table, scorer, opts, online))
+            budget = None if opts.max_gb is None else opts.max_gb - sum(x.gb_copied for x in steps)
+            found = (best_step_vector(gs, table, scorer, opts, budget=budget) if vectorised
+                     else best_step(gs, table, scorer, opts, online, budget))
             if found is None:
                 break
             st, res, new = found

@@ -230,42 +230,56 @@ class StepEvaluator:
     def score(self, touched: list[tuple[dict, dict]]) -> np.ndarray:
         """Approximate score when each (old, new) field set replaces its node's fields.
 
-        Old values come from the step's base components; target rows (shape (1, N)) are not
-        masked for offline nodes, those candidates being excluded by the caller anyway.
+        Per-instance nodes (P, S: shape (I, 1)) are summed first; the target node (shape (1, N)
+        → (I, N)) is folded in with one fused expression per metric.  Target rows are not masked
+        for offline nodes: the caller excludes those candidates.
         """
         nd, base, keys = self.nd, self.base, self.keys
-        ds: dict[str, np.ndarray | float] = dict.fromkeys(keys, 0.0)
-        dq: dict[str, np.ndarray | float] = dict.fromkeys(keys, 0.0)
-        dn1 = dprem = doff_all = doff_pri = 0.0
+        ds: dict[str, object] = dict.fromkeys(keys, 0.0)
+        dq: dict[str, object] = dict.fromkeys(keys, 0.0)
+        lin = 0.0  # n1 count, reserved-memory total and offline counts, already weighted
+        grid = None
         for old_n, new_n in touched:
             idx = old_n["idx"]
+            if old_n.get("grid"):
+                grid = (idx, components(new_n, nd))
+                continue
             b = components(new_n, nd)
-            masked = idx.shape[0] != 1
             on = nd.online[idx]
             for k in keys:
                 ak, bk = base[k][idx], b[k]
                 d = bk - ak
-                q = d * (bk + ak - 2.0 * self.shift[k])
-                if masked:
-                    d, q = np.where(on, d, 0.0), np.where(on, q, 0.0)
-                ds[k] = ds[k] + d
-                dq[k] = dq[k] + q
-            d_n1, d_prem = b["n1"] - base["n1"][idx], b["prem"] - base["prem"][idx]
-            d_cnt, d_pri = b["cnt"] - base["cnt"][idx], b["pri"] - base["pri"][idx]
-            if masked:
-                dn1 = dn1 + np.where(on, d_n1, 0.0)
-                dprem = dprem + np.where(on, d_prem, 0.0)
-                doff_all = doff_all + np.where(on, 0.0, d_cnt)
-                doff_pri = doff_pri + np.where(on, 0.0, d_pri)
-            else:
-                dn1, dprem = dn1 + d_n1, dprem + d_prem
+                ds[k] = ds[k] + np.where(on, d, 0.0)
+                dq[k] = dq[k] + np.where(on, d * (bk + ak - 2.0 * self.shift[k]), 0.0)
+            lin = lin + np.where(on, WEIGHTS[2] * (b["n1"] - base["n1"][idx])
+                                 + WEIGHTS[19] * (b["prem"] - base["prem"][idx]),
+                                 WEIGHTS[4] * (b["cnt"] - base["cnt"][idx])
+                                 + WEIGHTS[5] * (b["pri"] - base["pri"][idx]))
         n = self.n_on
-        total = WEIGHTS[2] * (self.n1_0 + dn1) + WEIGHTS[19] * (self.prem0 + dprem) \
-            + WEIGHTS[4] * (self.off_all0 + doff_all) + WEIGHTS[5] * (self.off_pri0 + doff_pri)
+        total = WEIGHTS[2] * self.n1_0 + WEIGHTS[19] * self.prem0 + WEIGHTS[4] * self.off_all0 \
+            + WEIGHTS[5] * self.off_pri0 + lin
+        if grid is not None:
+            idx, b = grid
+            total = total + WEIGHTS[2] * (b["n1"] - base["n1"][idx]) + WEIGHTS[19] * (b["prem"] - base["prem"][idx])
         for k in keys:
-            s = (self.s0[k] + ds[k]) / n
-            var = (self.q0[k] + dq[k]) / n - s * s
-            total = total + self.weight[k] * np.sqrt(np.maximum(var, 0.0))
+            s0, q0 = self.s0[k] + ds[k], self.q0[k] + dq[k]
+            if grid is None:
+                var = (q0 / n) - (s0 / n) ** 2
+                total = total + self.weight[k] * np.sqrt(np.maximum(var, 0.0))
+                continue
+            idx, b = grid
+            a, bk = base[k][idx], b[k]
+            d = bk - a
+            q = d * (bk + a - 2.0 * self.shift[k]) + q0
+            q /= n
+            d = d + s0
+            d /= n
+            d *= d
+            q -= d
+            np.maximum(q, 0.0, out=q)
+            np.sqrt(q, out=q)
+            q *= self.weight[k]
+            total = total + q
         return total
 
 
@@ -301,6 +315,7 @@ def evaluate(ev: StepEvaluator, force: bool) -> tuple[np.ndarray, np.ndarray, np
     tpos = np.arange(size).reshape(1, -1)
     P, S = i.p, i.s
     Pst, Sst, Tst = ev.state(P), ev.state(S), ev.state(tpos)
+    Tst["grid"] = True  # the target row: (1, N), broadcast against the instances
     off_p, off_s = ~nd.online[P], ~nd.online[S]
     strict_p = ~(off_p | force)
     tmask = nd.online[tpos] & (tpos != P) & (tpos != S)

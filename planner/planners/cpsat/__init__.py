@@ -6,7 +6,7 @@ import time
 
 from planner.model import Cluster
 from planner.plan import Plan
-from planner.planners.cpsat.solve import CpsatOptions, solve
+from planner.planners.cpsat.solve import CpsatOptions, solve, solve_target
 from planner.state import GroupState, LoadOptions, load_group
 
 
@@ -49,18 +49,32 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
         initial = g.initial_score
         opts.hint = _hint_from(g, load_group(cluster, load_opts), opts.max_gb, opts.max_moves)
     gs = load_group(cluster, load_opts)
-    res = solve(gs, CpsatOptions(**{**opts.__dict__, "time_limit": opts.time_limit - (time.perf_counter() - t0)}))
+    left = opts.time_limit * (0.9 if opts.polish else 1.0) - (time.perf_counter() - t0)
+    if opts.target_score is not None:
+        res = solve_target(gs, CpsatOptions(**{**opts.__dict__, "time_limit": left}))
+    else:
+        res = solve(gs, CpsatOptions(**{**opts.__dict__, "time_limit": left}))
     seq_gs = load_group(cluster, load_opts)
     from planner.planners.fastscore import Scorer
 
     initial = Scorer(seq_gs.nodes).score_with({}) if initial is None else initial
     seq = sequence(seq_gs, res.placement)
+    steps, final = seq.steps, seq.final_score if seq.steps else initial
+    if opts.polish and opts.target_score is None:  # exact hbal steps within what budget is left
+        left_gb = None if opts.max_gb is None else opts.max_gb - sum(s.gb_copied for s in steps)
+        left_moves = -1 if opts.max_moves is None else max(0, opts.max_moves - len(steps))
+        g2 = greedy(seq_gs, GreedyOptions(max_gb=left_gb, max_length=left_moves,
+                                          time_limit=max(1.0, 0.1 * opts.time_limit)))
+        if g2.steps:
+            steps, final = steps + g2.steps, g2.final_score
     status = "optimal" if res.status == "OPTIMAL" else "feasible"
     if res.interrupted:
         status = "interrupted"
     gap = abs(res.objective - res.bound) / max(1.0, abs(res.objective))
-    return Plan("cpsat", initial, seq.final_score if seq.steps else initial, seq.steps, status=status,
+    return Plan("cpsat", initial, final, steps, status=status,
                 wall_s=time.perf_counter() - t0, group=gs.group_name, bound=res.bound, gap=gap,
                 gb_lower_bound=gb_lower_bound(gs),
-                extra={"target_score": res.exact_score, "solutions": res.solutions, "rounds": res.rounds,
+                extra={"target_reached": None if opts.target_score is None
+                       else any(r.get("reached") for r in res.rounds), "planned_score": res.exact_score,
+                       "solutions": res.solutions, "rounds": res.rounds,
                        "stuck": seq.stuck, "surrogate_objective": res.objective})

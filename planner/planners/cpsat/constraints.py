@@ -31,6 +31,7 @@ class Vars:
     peers: dict[tuple[int, int], list[tuple[cp_model.IntVar, int]]] = field(default_factory=dict)
     rmem: dict[int, cp_model.IntVar] = field(default_factory=dict)
     rmem_hi: dict[int, int] = field(default_factory=dict)
+    penalties: list[tuple[cp_model.IntVar, float]] = field(default_factory=list)  #: (var, score per unit)
 
     def expr(self, name: str, node: int, const: float = 0) -> cp_model.LinearExprT:
         """``const`` + Σ coef·literal of a per-node term."""
@@ -109,14 +110,25 @@ def add_reserved_memory(data: ModelData, v: Vars) -> None:
         v.rmem_hi[n] = max(hi, 0)
 
 
-def add_n1(data: ModelData, v: Vars, keep_failing: bool = True) -> None:
+def add_n1(data: ModelData, v: Vars, keep_failing: bool = True, soft: bool = False) -> None:
     """N+1: unallocated memory > reserved memory on every online node (hbal's ``<=`` rule).
 
-    With ``keep_failing`` nodes failing N+1 now are left out (hbal lets them stay failing).
+    With ``keep_failing`` nodes failing N+1 now are left out (hbal lets them stay failing).  With
+    ``soft`` a node may fail, at hbal's price: its number of instances (``n1_cnt``).
     """
     for n, b in enumerate(data.base):
-        if b.online and n in v.rmem and not (keep_failing and b.fail_n1):
+        if not (b.online and n in v.rmem) or (keep_failing and b.fail_n1 and not soft):
+            continue
+        if not soft:
             v.model.add(v.expr("mem", n) + v.rmem[n] <= b.mem_cap - 1)
+            continue
+        fails = v.model.new_bool_var(f"n1fail{n}")
+        big = sum(c for _, c in v.terms.get("mem", {}).get(n, [])) + v.rmem_hi.get(n, 0) + abs(b.mem_cap) + 1
+        v.model.add(v.expr("mem", n) + v.rmem[n] <= b.mem_cap - 1 + big * fails)
+        cnt_hi = b.tot + len(v.terms.get("tot", {}).get(n, []))
+        cost = v.model.new_int_var(0, cnt_hi, f"n1cnt{n}")
+        v.model.add(cost >= v.expr("tot", n, b.tot) - cnt_hi * (1 - fails))
+        v.penalties.append((cost, 1.0))
 
 
 def add_vcpu_ratio(data: ModelData, v: Vars) -> None:
@@ -132,7 +144,7 @@ def add_spindle_ratio(data: ModelData, v: Vars) -> None:
     for n, b in enumerate(data.base):
         if b.online:
             cap = max(b.hi_sp, data.nodes[n].inst_spindles)
-            v.model.add(v.expr("sp", n, b.inst_sp) <= int(cap))
+            v.model.add(v.expr("sp", n, round(b.inst_sp)) <= int(cap))
 
 
 def add_budget(data: ModelData, v: Vars, max_gb: float | None, max_moves: int | None) -> None:
@@ -150,11 +162,11 @@ def add_budget(data: ModelData, v: Vars, max_gb: float | None, max_moves: int | 
 
 
 def add_all(data: ModelData, v: Vars, max_gb: float | None = None, max_moves: int | None = None,
-            keep_failing: bool = True) -> None:
+            keep_failing: bool = True, soft_n1: bool = False) -> None:
     add_memory(data, v)
     add_disk(data, v)
     add_reserved_memory(data, v)
-    add_n1(data, v, keep_failing)
+    add_n1(data, v, keep_failing, soft_n1)
     add_vcpu_ratio(data, v)
     add_spindle_ratio(data, v)
     add_budget(data, v, max_gb, max_moves)

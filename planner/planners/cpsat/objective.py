@@ -112,11 +112,19 @@ def surrogate_terms(data: ModelData, ref: list[int]) -> list[tuple[Term, float, 
 
 
 def _breakpoints(lo: float, hi: float, c: float, spread: float, integer: bool) -> list[float]:
-    if integer and hi - lo <= 400:
-        return [float(k) for k in range(math.floor(lo), math.ceil(hi) + 1)]
-    pts = {lo, hi, c}
-    for f in (0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 10, 20):
-        pts.update((c - f * spread, c + f * spread))
+    """Where the tangents of (x − c)² touch: dense near the centre, sparse further out.
+
+    For integer x, every integer within ±6 of the centre (the square is exact there).
+    """
+    pts = {lo, hi}
+    if integer:
+        pts.update(float(k) for k in range(math.floor(c) - 6, math.ceil(c) + 7))
+        pts.update(c + d for d in (-40, -20, -12, -9, 9, 12, 20, 40))
+        pts = {float(round(p)) for p in pts}
+    else:
+        pts.add(c)
+        for f in (0.5, 1, 2, 4, 8):
+            pts.update((c - f * spread, c + f * spread))
     return sorted(p for p in pts if lo <= p <= hi)
 
 
@@ -150,17 +158,36 @@ def _scaled(v: Vars, data: ModelData, t: Term, n: int) -> tuple[object, float, f
     return y, g, float(base + span_neg), float(base + span_pos)
 
 
+def _sd_term(m: cp_model.CpModel, t: Term, squares: list[tuple[object, float]], count: float,
+             hi_sq: float) -> tuple[object, int]:
+    """sd = sqrt(Σ squares / N) exactly: an integer sd (units 1/R) with N·sd² ≥ Σ squares·R²."""
+    r = 10_000 if t.divisor == "one" else 1_000_000
+    sd_hi = int(math.sqrt(hi_sq / count) * r) + 2
+    sd = m.new_int_var(0, sd_hi, f"sd_{t.name}")
+    sq = m.new_int_var(0, sd_hi * sd_hi, f"sd2_{t.name}")
+    m.add_multiplication_equality(sq, [sd, sd])
+    m.add(int(count) * sq >= wsum([(q, 1) for q, _ in squares]))
+    return sd, round(UNIT * t.weight / r)
+
+
 def build_objective(data: ModelData, v: Vars, ref: list[int], gb_weight: float = 1e-6,
-                    step_weight: float = 1e-7) -> tuple[cp_model.LinearExprT, float]:
-    """The linearised score around ``ref`` in integer units (1/UNIT of score) and its constant part
-    (in score units): score ≈ objective / UNIT + constant."""
+                    step_weight: float = 1e-7, exact_sd: bool = True) -> tuple[cp_model.LinearExprT, float]:
+    """The score in integer units (1/UNIT of score) and a constant part (score units):
+    score ≈ objective / UNIT + constant.
+
+    With ``exact_sd`` each std-dev is modelled exactly around the reference mean (one product per
+    metric); otherwise it is linearised around ``ref`` (majorize–minimize)."""
     m = v.model
     coefs: list[tuple[object, int]] = []
     const = 0.0
     for t, mean, sd, count in surrogate_terms(data, ref):
         sd_ref = max(sd, 1e-3 if t.divisor != "one" else 0.05)
-        w = t.weight / (2 * count * sd_ref)
-        const += t.weight * sd_ref - w * count * sd_ref * sd_ref
+        w = 1.0 if exact_sd else t.weight / (2 * count * sd_ref)
+        r2 = (10_000 if t.divisor == "one" else 1_000_000) ** 2
+        if not exact_sd:
+            const += t.weight * sd_ref - w * count * sd_ref * sd_ref
+        squares: list[tuple[object, float]] = []
+        hi_sq = 0.0
         for n, b in enumerate(data.base):
             if not b.online:
                 continue
@@ -169,16 +196,24 @@ def build_objective(data: ModelData, v: Vars, ref: list[int], gb_weight: float =
                 continue
             y, g, lo, hi = sc
             c = mean / g
-            k = UNIT * w * g * g
-            q = m.new_int_var(0, int(k * max((lo - c) ** 2, (hi - c) ** 2)) + 1, f"q_{t.name}{n}")
+            k = (r2 if exact_sd else UNIT * w) * g * g
+            top = k * max((lo - c) ** 2, (hi - c) ** 2)
+            q = m.new_int_var(0, int(top) + 1, f"q_{t.name}{n}")
+            hi_sq += top / r2 if exact_sd else 0.0
             spread = sd_ref / g
             for bp in _breakpoints(lo, hi, c, spread, t.divisor == "one"):
                 m.add(q >= round(k * 2 * (bp - c)) * y + round(k * ((bp - c) ** 2 - 2 * (bp - c) * bp)))
-            coefs.append((q, 1))
-        if t.divisor == "one":
+            squares.append((q, 1))
+        if not squares:
             continue
+        if exact_sd:
+            coefs.append(_sd_term(m, t, squares, count, hi_sq))
+        else:
+            coefs.extend(squares)
     for n, r in v.rmem.items():
         coefs.append((r, round(UNIT * 0.25 / data.base[n].t_mem)))
+    for var, price in v.penalties:
+        coefs.append((var, round(UNIT * price)))
     for row, cl in zip(v.lits, data.cands, strict=True):
         for lit, cand in zip(row, cl, strict=True):
             pen = 0.0

@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 from planner.errors import PlannerError
 from planner.planners.cpsat.constraints import Vars, add_all, build_vars, wsum
 from planner.planners.cpsat.data import ModelData, build_data
+from planner.planners.cpsat.lns import lns
 from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.score import compute_score
 from planner.state import GroupState
@@ -31,11 +32,17 @@ class CpsatOptions:
     workers: int = 2
     max_gb: float | None = None
     max_moves: int | None = None
-    rounds: int = 3
+    target_score: float | None = None  #: fewest GB whose exact score is at most this
+    rounds: int = 1  #: global majorize-minimize rounds before LNS
+    lns: bool = True
+    global_share: float = 0.45  #: share of the time for the global solve(s)
+    gb_share: float = 0.2  #: share of the time for the fewest-GB phase
     gb_phase: bool = True
-    tolerance: float = 0.002  #: phase 2 keeps the surrogate within this share of phase 1
+    tolerance: float = 0.005  #: phase 2 keeps the score within this share of phase 1
     evacuate: bool = True  #: instances on offline nodes must leave them
     k_targets: int = 16
+    exact_sd: bool = True  #: global solve: exact std-devs (one product each) or linearised
+    polish: bool = True  #: after sequencing, exact hbal-greedy steps within the budget left
     hint: dict[int, tuple[int, int]] | None = None  #: instance → (primary, secondary) cluster indices
     on_solution: Callable[[str, float, float, float], None] | None = None  #: (phase, wall, obj, bound)
 
@@ -95,6 +102,33 @@ def _restrict_evacuation(data: ModelData) -> None:
             data.current[k] = keep.index(cur) if cur in keep else 0
 
 
+def complete_hint(v: Vars, choice: list[int], seconds: float = 5.0) -> list[int] | None:
+    """Values of every variable for the candidates ``choice`` (a full hint), or None if infeasible."""
+    m2 = v.model.clone()
+    for row, c in zip(v.lits, choice, strict=True):
+        m2.add(m2.get_bool_var_from_proto_index(row[c].index) == 1)
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = 1
+    s.parameters.max_time_in_seconds = seconds
+    s.parameters.stop_after_first_solution = True
+    if s.solve(m2) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return [s.value(m2.get_int_var_from_proto_index(k)) for k in range(len(m2.proto.variables))]
+
+
+def hint_all(v: Vars, choice: list[int]) -> None:
+    """Hint the solver with ``choice``: every variable when that placement is feasible."""
+    v.model.clear_hints()
+    full = complete_hint(v, choice)
+    if full is None:
+        for row, c in zip(v.lits, choice, strict=True):
+            for k, lit in enumerate(row):
+                v.model.add_hint(lit, k == c)
+        return
+    for k, value in enumerate(full):
+        v.model.add_hint(v.model.get_int_var_from_proto_index(k), value)
+
+
 def _solver(opts: CpsatOptions, seconds: float) -> cp_model.CpSolver:
     s = cp_model.CpSolver()
     s.parameters.num_workers = opts.workers
@@ -103,21 +137,114 @@ def _solver(opts: CpsatOptions, seconds: float) -> cp_model.CpSolver:
     return s
 
 
+def gb_phase(data: ModelData, choice: list[int], opts: CpsatOptions, seconds: float, soft_n1: bool, t0: float,
+             stop: dict) -> tuple[list[int], dict] | None:
+    """Fewest GB (then moves) with the linearised score held within ``opts.tolerance`` of ``choice``'s."""
+    v = build_vars(data)
+    add_all(data, v, opts.max_gb, opts.max_moves, soft_n1=soft_n1)
+    obj, _ = build_objective(data, v, choice, exact_sd=False)
+    full = complete_hint(v, choice, seconds=max(1.0, seconds / 4))
+    if full is None:
+        return None
+    v.model.minimize(obj)
+    fixed = cp_model.CpSolver()
+    fixed.parameters.num_workers = 1
+    for k, value in enumerate(full):
+        v.model.add_hint(v.model.get_int_var_from_proto_index(k), value)
+    m2 = v.model.clone()
+    for row, c in zip(v.lits, choice, strict=True):
+        m2.add(m2.get_bool_var_from_proto_index(row[c].index) == 1)
+    if fixed.solve(m2) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    val = fixed.objective_value
+    v.model.add(obj <= int(val * (1 + opts.tolerance)) + 1)
+    gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
+          for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
+    v.model.minimize(wsum(gb) if gb else 0)
+    solver = _solver(opts, seconds - (time.perf_counter() - t0))
+    stop["solver"] = solver
+    cb = _Callback("fewest GB", stop["t0"], opts.on_solution)
+    status = solver.solve(v.model, cb)
+    info = {"phase": "fewest GB", "status": solver.status_name(status), "solutions": cb.count,
+            "wall_s": solver.wall_time}
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return _choice(data, v, solver), info
+
+
+def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
+    """Fewest GB whose exact score is at most ``opts.target_score``.
+
+    The linearised score majorizes the exact one, so "linearised score ≤ target" keeps the target;
+    each round re-linearises around the last plan that reached it, letting GB drop further.
+    """
+    t0 = time.perf_counter()
+    data = build_data(gs, opts.k_targets, extra=opts.hint)
+    if opts.evacuate:
+        _restrict_evacuation(data)
+    ref = _hint_choice(data, opts)
+    target = float(opts.target_score)
+    best: SolveResult | None = None
+    margin = 0.0
+    rounds: list[dict] = []
+    for r in range(6):
+        left = opts.time_limit - (time.perf_counter() - t0)
+        if left < 1.0:
+            break
+        v = build_vars(data)
+        add_all(data, v, opts.max_gb, opts.max_moves)
+        obj, const = build_objective(data, v, ref, exact_sd=False)
+        v.model.add(obj <= int((target - margin - const) * UNIT))
+        gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
+              for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
+        v.model.minimize(wsum(gb) if gb else 0)
+        hint_all(v, ref)
+        solver = _solver(opts, left / max(1, 3 - r) if r < 3 else left)
+        cb = _Callback(f"target {r + 1}", t0, opts.on_solution)
+        status = solver.solve(v.model, cb)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status)})
+            break
+        ch = _choice(data, v, solver)
+        pl = placement_of(data, ch)
+        sc = exact_score(gs, pl)
+        gbs = sum(cl[c].gb for cl, c in zip(data.cands, ch, strict=True))
+        rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status), "exact_score": sc,
+                       "gb": gbs, "solutions": cb.count})
+        if sc <= target + 1e-12:
+            if best is None or gbs < best.objective:
+                best = SolveResult(pl, sc, solver.status_name(status), gbs, solver.best_objective_bound / 1024000,
+                                   cb.count, rounds)
+            ref = ch
+        else:
+            margin += sc - target
+    if best is None:
+        res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None}))
+        res.rounds = rounds + res.rounds + [{"phase": "target", "reached": False}]
+        return res
+    best.rounds = rounds + [{"phase": "target", "reached": True}]
+    return best
+
+
+def _hint_choice(data: ModelData, opts: CpsatOptions) -> list[int]:
+    ref = list(data.current)
+    if opts.hint:
+        for k, st in enumerate(data.movable):
+            if st.idx in opts.hint:
+                hp, hs = opts.hint[st.idx]
+                want = (data.pos[hp], data.pos[hs] if hs >= 0 else -1)
+                ref[k] = next((c for c, cand in enumerate(data.cands[k]) if (cand.p, cand.s) == want), ref[k])
+    return ref
+
+
 def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     """Best placement found within the time limit (raises PlannerError when none is feasible)."""
     t0 = time.perf_counter()
     data = build_data(gs, opts.k_targets, extra=opts.hint)
     if opts.evacuate:
         _restrict_evacuation(data)
-    pos = data.pos
-    ref = list(data.current)
-    if opts.hint:
-        for k, st in enumerate(data.movable):
-            if st.idx in opts.hint:
-                hp, hs = opts.hint[st.idx]
-                want = (pos[hp], pos[hs] if hs >= 0 else -1)
-                ref[k] = next((c for c, cand in enumerate(data.cands[k]) if (cand.p, cand.s) == want), ref[k])
-    stop = {"flag": False, "solver": None}
+    ref = _hint_choice(data, opts)
+    stop = {"flag": False, "solver": None, "t0": t0}
 
     def on_sigint(signum, frame):  # noqa: ARG001
         stop["flag"] = True
@@ -127,26 +254,33 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     old = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
     best: SolveResult | None = None
     rounds: list[dict] = []
+    soft_n1 = False
     try:
-        n_phases = opts.rounds + (1 if opts.gb_phase else 0)
-        for r in range(opts.rounds):
+        global_time = opts.time_limit * (opts.global_share if opts.lns else 1 - opts.gb_share * opts.gb_phase)
+        r = -1
+        while r + 1 < opts.rounds:
+            r += 1
             if stop["flag"]:
                 break
-            budget = (opts.time_limit - (time.perf_counter() - t0)) / max(1, n_phases - r)
+            budget = (global_time - (time.perf_counter() - t0)) / max(1, opts.rounds - r)
+            t_round = time.perf_counter()
             v = build_vars(data)
-            add_all(data, v, opts.max_gb, opts.max_moves)
-            obj, const = build_objective(data, v, ref)
+            add_all(data, v, opts.max_gb, opts.max_moves, soft_n1=soft_n1)
+            obj, const = build_objective(data, v, ref, exact_sd=opts.exact_sd)
             v.model.minimize(obj)
-            for row, c in zip(v.lits, ref, strict=True):
-                for k, lit in enumerate(row):
-                    v.model.add_hint(lit, k == c)
-            solver = _solver(opts, budget)
+            hint_all(v, ref)
+            solver = _solver(opts, budget - (time.perf_counter() - t_round))
             stop["solver"] = solver
             cb = _Callback(f"balance {r + 1}", t0, opts.on_solution)
             status = solver.solve(v.model, cb)
             name = solver.status_name(status)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 if best is None and status == cp_model.INFEASIBLE:
+                    if not soft_n1:  # like hbal moving off offline nodes: N+1 becomes a cost
+                        soft_n1 = True
+                        rounds.append({"phase": f"balance {r + 1}", "status": name, "note": "N+1 made soft"})
+                        r -= 1
+                        continue
                     raise PlannerError(gs.cluster.origin, None, _infeasible_reason(data, opts))
                 break
             choice = _choice(data, v, solver)
@@ -158,34 +292,38 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
                            "exact_score": score, "wall_s": solver.wall_time, "solutions": cb.count})
             if best is None or score < best.exact_score:
                 best = SolveResult(pl, score, name, objective, bound, cb.count, rounds)
-                full = [solver.value(v.model.get_int_var_from_proto_index(k))
-                        for k in range(len(v.model.proto.variables))]
-                best_model = (v, obj, solver.objective_value, full)
+                best_choice = choice
             ref = choice
+        if best is not None and not stop["flag"] and opts.lns and best.status != "OPTIMAL":
+            gb_share = (opts.gb_share / 2 if opts.max_gb is not None else opts.gb_share) if opts.gb_phase else 0
+            deadline = t0 + opts.time_limit * (1 - gb_share)
+
+            def score_of(ch: list[int]) -> float:
+                return exact_score(gs, placement_of(data, ch))
+
+            def improved(sc: float) -> None:
+                if opts.on_solution:
+                    opts.on_solution("LNS", time.perf_counter() - t0, sc, float("nan"))
+
+            t_lns = time.perf_counter()
+            ch, sc, its = lns(data, best_choice, score_of, deadline, opts.seed, opts.workers, opts.max_gb,
+                              opts.max_moves, soft_n1, improved)
+            rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
+                           "wall_s": time.perf_counter() - t_lns})
+            if sc < best.exact_score:
+                best.placement, best.exact_score, best_choice = placement_of(data, ch), sc, ch
         if best is not None and opts.gb_phase and not stop["flag"]:
-            v, obj, val, full = best_model
-            v.model.add(obj <= int(val * (1 + opts.tolerance)) + 1)
-            gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
-                  for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
-            v.model.minimize(wsum(gb) if gb else 0)
-            v.model.clear_hints()
-            for k, value in enumerate(full):
-                v.model.add_hint(v.model.get_int_var_from_proto_index(k), value)
-            solver = _solver(opts, opts.time_limit - (time.perf_counter() - t0))
-            stop["solver"] = solver
-            cb = _Callback("fewest GB", t0, opts.on_solution)
-            status = solver.solve(v.model, cb)
-            rounds.append({"phase": "fewest GB", "status": solver.status_name(status)})
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                rounds.pop()
-                pl = placement_of(data, _choice(data, v, solver))
+            left = opts.time_limit - (time.perf_counter() - t0)
+            out = gb_phase(data, best_choice, opts, left, soft_n1, time.perf_counter(), stop)
+            if out is not None:
+                ch, info = out
+                pl = placement_of(data, ch)
                 score = exact_score(gs, pl)
-                rounds.append({"phase": "fewest GB", "status": solver.status_name(status),
-                               "objective": solver.objective_value, "bound": solver.best_objective_bound,
-                               "exact_score": score, "wall_s": solver.wall_time, "solutions": cb.count})
+                info["exact_score"] = score
+                rounds.append(info)
                 if score <= best.exact_score * (1 + opts.tolerance) + 1e-9:
                     best.placement, best.exact_score = pl, score
-                best.solutions += cb.count
+                best.solutions += info["solutions"]
     finally:
         if old is not None:
             signal.signal(signal.SIGINT, old)
@@ -211,7 +349,7 @@ def _infeasible_reason(data: ModelData, opts: CpsatOptions) -> str:
         parts.append(f"--max-moves {opts.max_moves}")
     if opts.max_gb is not None:
         parts.append(f"--max-gb {opts.max_gb:g}")
-    if opts.evacuate and any(not b.online and b.tot for b in data.base):
+    if opts.evacuate and any(n.offline and (n.plist or n.slist) for n in data.nodes):
         parts.append("offline nodes must be emptied")
     if stuck:
         parts.append(f"stuck: {', '.join(stuck[:5])}")

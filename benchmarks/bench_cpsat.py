@@ -1,0 +1,82 @@
+"""CP-SAT against hbal and greedy on the shared bench clusters (issue 8's two targets).
+
+* same data, better balance: `--max-gb` = hbal's GB copied → exact final score / hbal's (target ≤ 0.90);
+* same balance, less data: `--target-score` = hbal's final score → GB / hbal's (target ≤ 0.75 on balance
+  files), or GB / the forced minimum on drained-node evacuations (target ≤ 1.02).
+
+hbal's figures come from ../shared/bench/hbal_results.csv (real hbal 3.0.2, default mode); greedy is
+run here (it reproduces hbal move for move).  Every CP-SAT plan is sequenced with hbal's own checks.
+Usage: .venv/bin/python benchmarks/bench_cpsat.py [--sizes small,medium] [--time-limit 30]
+Writes benchmarks/bench_cpsat.csv and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared" / "bench"
+
+
+def main() -> None:
+    from planner.api import balance, load
+    from planner.planners.cpsat import CpsatOptions
+    from planner.state import LoadOptions
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="small,medium")
+    ap.add_argument("--time-limit", type=float, default=30.0)
+    ap.add_argument("--files", default="", help="comma list of bench file stems (default: all of --sizes)")
+    args = ap.parse_args()
+    ref = {r["file"]: r for r in csv.DictReader((SHARED / "hbal_results.csv").open()) if r["mode"] == "default"}
+    rows = []
+    for f in sorted((SHARED / "clusters").glob("*.data")):
+        size = next(s for s in ("xlarge", "large", "medium", "small") if f"-{s}-" in f.stem)
+        if size not in args.sizes.split(",") or (args.files and f.stem not in args.files.split(",")):
+            continue
+        h = ref[f.name]
+        hs, hgb = float(h["final_score"]), float(h["disk_copied_gb"])
+        c = load(f)
+        t = time.perf_counter()
+        g, _ = balance(c, "greedy", None, LoadOptions())
+        tg = time.perf_counter() - t
+        t = time.perf_counter()
+        same_gb, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, max_gb=hgb), LoadOptions())
+        t1 = time.perf_counter() - t
+        t = time.perf_counter()
+        same_sc, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, target_score=hs), LoadOptions())
+        t2 = time.perf_counter() - t
+        evac = "evacuate" in f.stem
+        base_gb = same_sc.gb_lower_bound if evac else hgb
+        rows.append({
+            "file": f.stem, "hbal_score": hs, "hbal_gb": hgb, "greedy_score": round(g.final_score, 8),
+            "greedy_gb": g.gb_copied, "greedy_s": round(tg, 2),
+            "cpsat@hbal_gb_score": round(same_gb.final_score, 6), "cpsat@hbal_gb_gb": same_gb.gb_copied,
+            "score_ratio": round(same_gb.final_score / hs, 3), "score_target_met": same_gb.final_score <= 0.90 * hs,
+            "s1": round(t1, 1), "cpsat@hbal_score_score": round(same_sc.final_score, 6),
+            "cpsat@hbal_score_gb": same_sc.gb_copied, "gb_base": "forced min" if evac else "hbal",
+            "gb_ratio": round(same_sc.gb_copied / base_gb, 3) if base_gb else "",
+            "gb_target_met": same_sc.final_score <= hs + 1e-9
+            and same_sc.gb_copied <= (1.02 if evac else 0.75) * base_gb,
+            "s2": round(t2, 1),
+        })
+        print(rows[-1], flush=True)
+    out = Path(__file__).with_suffix(".csv")
+    cols = list(rows[0])
+    with out.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+
+
+if __name__ == "__main__":
+    main()

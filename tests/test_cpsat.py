@@ -1,0 +1,70 @@
+"""The CP-SAT planner: optimal on a tiny cluster (checked by brute force), budgets, infeasible requests."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from planner.api import balance, load
+from planner.errors import PlannerError
+from planner.planners.cpsat import CpsatOptions, gb_lower_bound
+from planner.planners.cpsat.solve import exact_score
+from planner.state import LoadOptions, load_group
+from tests.conftest import DATA
+
+
+def brute_force(path) -> tuple[float, dict]:
+    """The best exact score over every placement of every instance on ordered node pairs."""
+    c = load(path)
+    gs = load_group(c)
+    online = [n.idx for n in gs.nodes if not n.offline]
+    pairs = [(p, s) for p in online for s in online if p != s]
+    insts = [k for k in gs.group_instances if gs.instances[k].inst.disk_template == "drbd"]
+    best = (float("inf"), {})
+    for combo in itertools.product(pairs, repeat=len(insts)):
+        pl = dict(zip(insts, combo, strict=True))
+        s = exact_score(gs, pl)
+        if s < best[0]:
+            best = (s, pl)
+    return best
+
+
+def test_tiny_cluster_reaches_the_brute_force_optimum() -> None:
+    best, _ = brute_force(DATA / "tiny-skewed.data")
+    plan, _ = balance(load(DATA / "tiny-skewed.data"), "cpsat", CpsatOptions(time_limit=20, workers=1))
+    assert plan.final_score == pytest.approx(best, abs=1e-9)
+    assert plan.status == "optimal"
+    assert plan.bound is not None and plan.gap is not None and plan.gap < 1e-3
+
+
+def test_budget_is_respected_and_zero_budget_moves_nothing() -> None:
+    c = load(DATA / "tiny-skewed.data")
+    plan, _ = balance(c, "cpsat", CpsatOptions(time_limit=10, max_gb=2.0))
+    assert plan.gb_copied <= 2.0
+    plan0, _ = balance(c, "cpsat", CpsatOptions(time_limit=10, max_gb=0))
+    assert plan0.gb_copied == 0  # failovers are free: only those may happen
+    assert all(s.move == "f" for s in plan0.steps)
+
+
+def test_infeasible_request_is_a_clear_error() -> None:
+    """An offline node must be emptied, but no move is allowed."""
+    c = load(DATA / "offline.data")
+    with pytest.raises(PlannerError) as e:
+        balance(c, "cpsat", CpsatOptions(time_limit=10, max_moves=0))
+    msg = str(e.value)
+    assert "--max-moves 0" in msg and "offline nodes must be emptied" in msg and "\n" not in msg
+
+
+def test_gb_lower_bound_counts_replicas_on_offline_nodes() -> None:
+    gs = load_group(load(DATA / "offline.data"))
+    # a1 (nA primary) 1000, a2 (nA primary) 1000, a3 (nA secondary) 1000 MiB
+    assert gb_lower_bound(gs) == pytest.approx(3000 / 1024)
+
+
+def test_cpsat_empties_offline_nodes() -> None:
+    plan, final = balance(load(DATA / "offline.data"), "cpsat", CpsatOptions(time_limit=10))
+    gs = load_group(final, LoadOptions())
+    off = [n for n in gs.nodes if n.offline]
+    assert all(not (n.plist | n.slist) for n in off)
+    assert plan.gb_copied >= plan.gb_lower_bound - 1e-9
