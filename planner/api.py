@@ -97,7 +97,24 @@ def balance(cluster: Cluster, method: str = "greedy", opts=None, load_opts: Load
         plan = cpsat_plan(cluster, load_opts, opts or CpsatOptions())
     else:
         raise PlannerError(cluster.origin, None, f"unknown planning method '{method}'")
+    check_verified(cluster, plan, load_opts)
     return plan, apply_placement(cluster, placement_after(cluster, plan.steps))
+
+
+class PlanRejected(PlannerError):
+    """A planner produced a plan the independent verifier rejects (a planner bug: never shown)."""
+
+
+def check_verified(cluster: Cluster, plan, load_opts: LoadOptions) -> None:
+    """Replay ``plan`` with the independent verifier; record the verdict or raise PlanRejected."""
+    from planner.verify import verify
+
+    ignore = bool(plan.extra.get("ignore_soft_errors"))
+    res = verify(cluster, plan, load_opts.group, ignore, opts=load_opts)
+    plan.extra["verified"] = res.ok
+    plan.extra["verify"] = res.message()
+    if not res.ok:
+        raise PlanRejected(cluster.origin, None, f"{plan.method} plan failed verification: {res.message()}")
 
 
 __all__ = ["PlannerError", "load", "group_state", "report", "score_cluster", "balance"]

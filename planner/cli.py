@@ -202,6 +202,7 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
     if plan.bound is not None:
         err.print(f"[dim]status {plan.status}; surrogate objective {plan.extra.get('surrogate_objective', 0):.6f}, "
                   f"bound {plan.bound:.6f}, gap {plan.gap:.2%}; GB lower bound {plan.gb_lower_bound:.0f}[/dim]")
+    err.print(f"[dim]{plan.extra.get('verify', '')}[/dim]")
     for name, why in plan.extra.get("stuck", {}).items():
         err.print(f"[yellow]not moved (no safe order): {name}: {why}[/yellow]")
 
@@ -255,6 +256,33 @@ def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: fl
         df.to_csv(csv_out, index=False)
 
 
+@cli.command()
+@click.argument("cluster", metavar="FILE")
+@click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
+@group_opt
+@click.option("--ignore-soft-errors", is_flag=True, help="Do not check hbal's soft rules.")
+@click.option("--transient", is_flag=True, help="Also check the states between a move's commands.")
+def verify(cluster: str, plan_file: str, group: str | None, ignore_soft_errors: bool, transient: bool) -> None:
+    """Replay PLAN.json on FILE with hbal's rules: exit 0 if every step is safe, 1 at the first violation."""
+    from planner.api import load
+    from planner.plan import Plan
+    from planner.verify import verify as run_verify
+
+    try:
+        data = json.loads(Path(plan_file).read_text())
+    except FileNotFoundError:
+        raise PlannerError(plan_file, None, "no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise PlannerError(plan_file, getattr(e, "lineno", None), f"not JSON: {e}") from None
+    try:
+        plan = Plan.from_json(data)
+    except (TypeError, AttributeError) as e:
+        raise PlannerError(plan_file, None, f"not a plan: {e}") from None
+    res = run_verify(load(cluster), plan, group, ignore_soft_errors, transient=transient)
+    click.echo(res.message())
+    sys.exit(0 if res.ok else 1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the click group, turning PlannerError into one line and exit 2."""
     try:
@@ -262,6 +290,8 @@ def main(argv: list[str] | None = None) -> None:
     except PlannerError as e:
         print(f"planner: error: {e}", file=sys.stderr)
         sys.exit(2)
+    except SystemExit:
+        raise
     except click.exceptions.Abort:
         print("planner: aborted", file=sys.stderr)
         sys.exit(130)

@@ -68,3 +68,12 @@ def test_cpsat_empties_offline_nodes() -> None:
     off = [n for n in gs.nodes if n.offline]
     assert all(not (n.plist | n.slist) for n in off)
     assert plan.gb_copied >= plan.gb_lower_bound - 1e-9
+
+
+def test_cpsat_plans_on_bench_files_are_verified_and_beat_the_start() -> None:
+    from tests.conftest import bench_files
+
+    for f in [b for b in bench_files() if "small" in b.name][:2]:
+        plan, _ = balance(load(f), "cpsat", CpsatOptions(time_limit=8))
+        assert plan.extra["verified"] is True
+        assert plan.final_score < plan.initial_score / 5

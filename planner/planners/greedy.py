@@ -175,4 +175,5 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
         gs.all_nodes[k] = n
     gs.nodes = [table.nodes[n.idx] for n in gs.nodes]
     return Plan("greedy", initial, table.score, steps, status=status, wall_s=time.perf_counter() - t0,
-                group=gs.group_name, extra={"optimal_score": opt})
+                group=gs.group_name, extra={"optimal_score": opt,
+                                            "ignore_soft_errors": opts.moves.ignore_soft_errors})
