@@ -1,8 +1,9 @@
 """Large-neighbourhood search on top of CP-SAT: re-optimise a few nodes at a time.
 
-Each iteration frees the instances touching a small set of nodes (or a random subset), keeps
-every other instance where it is, re-linearises the score around the incumbent (so the
-surrogate is accurate where it matters) and solves the small model; the result is kept when
+Each iteration picks a few nodes, frees the instances on them (and a few random others), folds
+every other instance into the node constants at the incumbent placement, and solves that small
+model with the score re-linearised around the incumbent (so the surrogate is accurate where it
+matters).  GB and moves are still counted from the original placement.  A result is kept when
 hbal's exact score improves.  Seeded: the same seed gives the same neighbourhoods.
 """
 
@@ -10,69 +11,116 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
+from planner.placement import apply_placement
 from planner.planners.cpsat.constraints import add_all, build_vars
-from planner.planners.cpsat.data import ModelData
+from planner.planners.cpsat.data import Candidate, ModelData, _steps, gb_between, node_bases
 from planner.planners.cpsat.objective import build_objective
+from planner.state import GroupState, LoadOptions, load_group
+
+Placement = dict[int, tuple[int, int]]
 
 
-def restrict(data: ModelData, choice: list[int], free: set[int]) -> ModelData:
-    """A copy where instances outside ``free`` keep their chosen candidate only."""
-    cands = [cl if k in free else [cl[choice[k]]] for k, cl in enumerate(data.cands)]
-    return replace(data, cands=cands, current=[choice[k] if k in free else 0 for k in range(len(cands))])
+def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int]) -> ModelData:
+    """The model data for the ``free`` instances, others fixed where ``inc`` has them.
+
+    Candidates: the incumbent pair, the original pair, the failover, and hbal's move shapes from
+    the incumbent toward the ``focus`` positions.
+    """
+    pos = {n.idx: p for p, n in enumerate(inc.nodes)}
+    online = [p for p, n in enumerate(inc.nodes) if not n.offline]
+    movable, cands, current = [], [], []
+    for k in free:
+        st, so = inc.instances[k], orig.instances[k]
+        pc, sc = pos[st.pnode], pos[st.snode] if st.snode >= 0 else -1
+        po, s_o = pos[so.pnode], pos[so.snode] if so.snode >= 0 else -1
+        pairs = [(pc, sc), (po, s_o)]
+        if sc < 0:
+            pairs += [(t, -1) for t in focus if t != pc]
+        else:
+            pairs.append((sc, pc))
+            for x in focus:
+                if x not in (pc, sc):
+                    pairs += [(pc, x), (x, pc), (sc, x), (x, sc)]
+        seen, cl = set(), []
+        for pr in pairs:
+            if pr in seen or (pr not in ((pc, sc), (po, s_o))
+                              and any(x >= 0 and x not in online for x in pr)):
+                continue
+            seen.add(pr)
+            n_steps, migs = _steps(po, s_o, *pr)
+            cl.append(Candidate(pr[0], pr[1], gb_between(so, po, s_o, *pr), n_steps, migs))
+        movable.append(st)
+        cands.append(cl)
+        current.append(0)
+    return ModelData(inc, inc.nodes, pos, node_bases(inc, set(free)), movable, cands, current)
 
 
-def neighbourhood(data: ModelData, choice: list[int], rng: random.Random, size: int) -> set[int]:
-    """Instances on a few random nodes (primary or secondary), or a random subset."""
-    online = [n for n, b in enumerate(data.base) if b.online]
-    if rng.random() < 0.3 or len(online) < 3:
-        return set(rng.sample(range(len(choice)), min(size, len(choice))))
-    nodes = set(rng.sample(online, min(len(online), rng.choice((2, 2, 3)))))
-    hits = [k for k, c in enumerate(choice)
-            if data.cands[k][c].p in nodes or data.cands[k][c].s in nodes]
+def _pick(inc: GroupState, rng: random.Random, size: int, movable: list[int]) -> tuple[list, list]:
+    """A few nodes (one of them among the most loaded) and the instances on them."""
+    online = [p for p, n in enumerate(inc.nodes) if not n.offline]
+    by_load = sorted(online, key=lambda p: -(len(inc.nodes[p].plist) + len(inc.nodes[p].slist)))
+    nodes = {rng.choice(by_load[: max(1, len(by_load) // 3)])}
+    while len(nodes) < min(len(online), rng.choice((2, 3, 3, 4))):
+        nodes.add(rng.choice(online))
+    idx = {n.idx for p, n in enumerate(inc.nodes) if p in nodes}
+    mov = set(movable)
+    hits = [k for k in mov if inc.instances[k].pnode in idx or inc.instances[k].snode in idx]
     rng.shuffle(hits)
-    return set(hits[:size])
+    free = hits[: size - size // 5]
+    rest = [k for k in movable if k not in set(free)]
+    free += rng.sample(rest, min(len(rest), size // 5))
+    focus = sorted(nodes | set(rng.sample(online, min(len(online), 4))))
+    return sorted(free), focus
 
 
-def lns(data: ModelData, choice: list[int], score_of, deadline: float, seed: int, workers: int,
-        max_gb: float | None, max_moves: int | None, soft_n1: bool, on_improve=None) -> tuple[list[int], float, int]:
-    """Improve ``choice`` until ``deadline``; returns (choice, exact score, iterations)."""
+def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
+        max_moves: int | None, soft_n1: bool, score_of, on_improve=None,
+        size: int = 40) -> tuple[Placement, float, int]:
+    """Improve the placement ``start`` (all movable instances) until ``deadline``."""
     rng = random.Random(seed)
-    best, best_score = list(choice), score_of(choice)
-    size = max(8, min(24, len(choice) // 5))
+    best = dict(start)
+    best_score = score_of(best)
+    movable = sorted(best)
+    cluster, group = orig.cluster, orig.group_uuid
     it = 0
-    while time.perf_counter() < deadline - 0.5:
+    while time.perf_counter() < deadline - 0.3:
         it += 1
-        free = neighbourhood(data, best, rng, size)
-        sub = restrict(data, best, free)
-        v = build_vars(sub)
-        add_all(sub, v, max_gb, max_moves, soft_n1=soft_n1)
-        obj, _ = build_objective(sub, v, sub.current, exact_sd=False)
+        inc = load_group(apply_placement(cluster, best), LoadOptions(group=group))
+        free, focus = _pick(inc, rng, size, movable)
+        if not free:
+            break
+        data = sub_data(orig, inc, free, focus)
+        fixed_gb = sum(gb_between(orig.instances[k], orig.instances[k].pnode, orig.instances[k].snode, *best[k])
+                       for k in movable if k not in set(free))
+        fixed_moves = sum(_steps(orig.instances[k].pnode, orig.instances[k].snode, *best[k])[0]
+                          for k in movable if k not in set(free))
+        v = build_vars(data)
+        add_all(data, v, None if max_gb is None else max_gb - fixed_gb,
+                None if max_moves is None else max_moves - fixed_moves, soft_n1=soft_n1)
+        obj, _ = build_objective(data, v, data.current, exact_sd=False)
         v.model.minimize(obj)
-        for row, c in zip(v.lits, sub.current, strict=True):
-            for k, lit in enumerate(row):
-                v.model.add_hint(lit, k == c)
+        for row in v.lits:
+            for c, lit in enumerate(row):
+                v.model.add_hint(lit, c == 0)
         s = cp_model.CpSolver()
         s.parameters.num_workers = workers
         s.parameters.random_seed = seed + it
-        s.parameters.max_time_in_seconds = max(0.3, min(1.0, deadline - time.perf_counter()))
-        status = s.solve(v.model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        s.parameters.max_time_in_seconds = max(0.3, min(1.5, deadline - time.perf_counter()))
+        if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
-        sub_choice = [next((c for c, lit in enumerate(row) if s.boolean_value(lit)), 0) for row in v.lits]
-        # free rows keep their full candidate list in ``sub``, so their indices are the same
-        cand = [sub_choice[k] if k in free else best[k] for k in range(len(best))]
+        order = [n.idx for n in data.nodes]
+        cand = dict(best)
+        for k, row, cl in zip(free, v.lits, data.cands, strict=True):
+            c = cl[next((j for j, lit in enumerate(row) if s.boolean_value(lit)), 0)]
+            cand[k] = (order[c.p], order[c.s] if c.s >= 0 else -1)
         if cand == best:
-            size = min(len(best), size + 2) if status == cp_model.OPTIMAL else size
             continue
         sc = score_of(cand)
         if sc < best_score - 1e-12:
             best, best_score = cand, sc
             if on_improve:
                 on_improve(sc)
-        if status != cp_model.OPTIMAL:
-            size = max(6, size - 2)
     return best, best_score, it

@@ -24,6 +24,9 @@ from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.score import compute_score
 from planner.state import GroupState
 
+#: models with more candidate literals than this are solved without presolve
+PRESOLVE_LIMIT = 5000
+
 
 @dataclass
 class CpsatOptions:
@@ -42,6 +45,7 @@ class CpsatOptions:
     evacuate: bool = True  #: instances on offline nodes must leave them
     k_targets: int = 16
     exact_sd: bool = True  #: global solve: exact std-devs (one product each) or linearised
+    lns_size: int = 40  #: instances freed per LNS iteration
     polish: bool = True  #: after sequencing, exact hbal-greedy steps within the budget left
     hint: dict[int, tuple[int, int]] | None = None  #: instance → (primary, secondary) cluster indices
     on_solution: Callable[[str, float, float, float], None] | None = None  #: (phase, wall, obj, bound)
@@ -129,8 +133,10 @@ def hint_all(v: Vars, choice: list[int]) -> None:
         v.model.add_hint(v.model.get_int_var_from_proto_index(k), value)
 
 
-def _solver(opts: CpsatOptions, seconds: float) -> cp_model.CpSolver:
+def _solver(opts: CpsatOptions, seconds: float, size: int = 0) -> cp_model.CpSolver:
+    """A seeded, time-limited solver; presolve is skipped on big models (it can take the whole limit)."""
     s = cp_model.CpSolver()
+    s.parameters.cp_model_presolve = size < PRESOLVE_LIMIT
     s.parameters.num_workers = opts.workers
     s.parameters.random_seed = opts.seed
     s.parameters.max_time_in_seconds = max(0.5, seconds)
@@ -161,7 +167,7 @@ def gb_phase(data: ModelData, choice: list[int], opts: CpsatOptions, seconds: fl
     gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
           for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
     v.model.minimize(wsum(gb) if gb else 0)
-    solver = _solver(opts, seconds - (time.perf_counter() - t0))
+    solver = _solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
     stop["solver"] = solver
     cb = _Callback("fewest GB", stop["t0"], opts.on_solution)
     status = solver.solve(v.model, cb)
@@ -199,7 +205,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
               for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
         v.model.minimize(wsum(gb) if gb else 0)
         hint_all(v, ref)
-        solver = _solver(opts, left / max(1, 3 - r) if r < 3 else left)
+        solver = _solver(opts, left / max(1, 3 - r) if r < 3 else left, sum(map(len, v.lits)))
         cb = _Callback(f"target {r + 1}", t0, opts.on_solution)
         status = solver.solve(v.model, cb)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -219,11 +225,22 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         else:
             margin += sc - target
     if best is None:
-        res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None}))
+        left = max(1.0, opts.time_limit - (time.perf_counter() - t0))
+        res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None, "time_limit": left}))
         res.rounds = rounds + res.rounds + [{"phase": "target", "reached": False}]
         return res
     best.rounds = rounds + [{"phase": "target", "reached": True}]
     return best
+
+
+def choice_for(data: ModelData, placement: dict[int, tuple[int, int]]) -> list[int]:
+    """Candidate indices of a placement (cluster node indices) in ``data``."""
+    out = []
+    for k, st in enumerate(data.movable):
+        p, s = placement.get(st.idx, (st.pnode, st.snode))
+        want = (data.pos[p], data.pos[s] if s >= 0 else -1)
+        out.append(next((c for c, cand in enumerate(data.cands[k]) if (cand.p, cand.s) == want), data.current[k]))
+    return out
 
 
 def _hint_choice(data: ModelData, opts: CpsatOptions) -> list[int]:
@@ -269,7 +286,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             obj, const = build_objective(data, v, ref, exact_sd=opts.exact_sd)
             v.model.minimize(obj)
             hint_all(v, ref)
-            solver = _solver(opts, budget - (time.perf_counter() - t_round))
+            solver = _solver(opts, budget - (time.perf_counter() - t_round), sum(map(len, v.lits)))
             stop["solver"] = solver
             cb = _Callback(f"balance {r + 1}", t0, opts.on_solution)
             status = solver.solve(v.model, cb)
@@ -298,20 +315,21 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             gb_share = (opts.gb_share / 2 if opts.max_gb is not None else opts.gb_share) if opts.gb_phase else 0
             deadline = t0 + opts.time_limit * (1 - gb_share)
 
-            def score_of(ch: list[int]) -> float:
-                return exact_score(gs, placement_of(data, ch))
-
             def improved(sc: float) -> None:
                 if opts.on_solution:
                     opts.on_solution("LNS", time.perf_counter() - t0, sc, float("nan"))
 
             t_lns = time.perf_counter()
-            ch, sc, its = lns(data, best_choice, score_of, deadline, opts.seed, opts.workers, opts.max_gb,
-                              opts.max_moves, soft_n1, improved)
+            pl, sc, its = lns(gs, best.placement, deadline, opts.seed, opts.workers, opts.max_gb, opts.max_moves,
+                              soft_n1, lambda p: exact_score(gs, p), improved, size=opts.lns_size)
             rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:
-                best.placement, best.exact_score, best_choice = placement_of(data, ch), sc, ch
+                best.placement, best.exact_score = pl, sc
+                data = build_data(gs, opts.k_targets, extra=pl)
+                if opts.evacuate:
+                    _restrict_evacuation(data)
+                best_choice = choice_for(data, pl)
         if best is not None and opts.gb_phase and not stop["flag"]:
             left = opts.time_limit - (time.perf_counter() - t0)
             out = gb_phase(data, best_choice, opts, left, soft_n1, time.perf_counter(), stop)
