@@ -18,6 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _table import write_table  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "bench"
@@ -66,17 +69,7 @@ def main() -> None:
             "s2": round(t2, 1),
         })
         print(rows[-1], flush=True)
-    out = Path(__file__).with_suffix(".csv")
-    cols = list(rows[0])
-    with out.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols)
-        w.writeheader()
-        w.writerows(rows)
-    print("| " + " | ".join(cols) + " |")
-    print("|" + "---|" * len(cols))
-    for r in rows:
-        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
-
+    write_table(rows, __file__)
 
 if __name__ == "__main__":
     main()

@@ -12,12 +12,15 @@ Writes benchmarks/bench_greedy.csv and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _table import write_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT.parent / "shared" / "bench" / "clusters"
@@ -74,17 +77,7 @@ def main() -> None:
                            ratio=("≥" if st_h == "timeout" else "") + f"{th / tp:.1f}")
             rows.append(row)
             print(row, flush=True)
-    out = Path(__file__).with_suffix(".csv")
-    cols = list(dict.fromkeys(k for r in rows for k in r))
-    with out.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols)
-        w.writeheader()
-        w.writerows(rows)
-    print("| " + " | ".join(cols) + " |")
-    print("|" + "---|" * len(cols))
-    for r in rows:
-        print("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |")
-
+    write_table(rows, __file__)
 
 if __name__ == "__main__":
     main()

@@ -7,13 +7,15 @@ Usage: .venv/bin/python benchmarks/bench_score.py [--repeat N]
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _table import write_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -56,17 +58,7 @@ def main() -> None:
             "load_score_s": round(t_lib, 4), "planner_cmd_s": round(t_cli, 3), "hbal_cmd_s": round(t_hbal, 3),
             "cmd_ratio_hbal_over_planner": round(t_hbal / t_cli, 2),
         })
-    out = Path(__file__).with_suffix(".csv")
-    with out.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    cols = list(rows[0])
-    print("| " + " | ".join(cols) + " |")
-    print("|" + "---|" * len(cols))
-    for r in rows:
-        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
-
+    write_table(rows, __file__)
 
 if __name__ == "__main__":
     main()
