@@ -38,14 +38,14 @@ class CpsatOptions:
     target_score: float | None = None  #: fewest GB whose exact score is at most this
     rounds: int = 1  #: global majorize-minimize rounds before LNS
     lns: bool = True
-    global_share: float = 0.45  #: share of the time for the global solve(s)
+    global_share: float = 0.3  #: share of the time for the global solve(s)
     gb_share: float = 0.2  #: share of the time for the fewest-GB phase
     gb_phase: bool = True
     tolerance: float = 0.005  #: phase 2 keeps the score within this share of phase 1
     evacuate: bool = True  #: instances on offline nodes must leave them
     k_targets: int = 16
     exact_sd: bool = True  #: global solve: exact std-devs (one product each) or linearised
-    lns_size: int = 40  #: instances freed per LNS iteration
+    lns_size: int | None = None  #: instances freed per LNS iteration (default: a quarter, 15 to 40)
     polish: bool = True  #: after sequencing, exact hbal-greedy steps within the budget left
     hint: dict[int, tuple[int, int]] | None = None  #: instance → (primary, secondary) cluster indices
     on_solution: Callable[[str, float, float, float], None] | None = None  #: (phase, wall, obj, bound)
@@ -321,7 +321,8 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
 
             t_lns = time.perf_counter()
             pl, sc, its = lns(gs, best.placement, deadline, opts.seed, opts.workers, opts.max_gb, opts.max_moves,
-                              soft_n1, lambda p: exact_score(gs, p), improved, size=opts.lns_size)
+                              soft_n1, lambda p: exact_score(gs, p), improved,
+                              size=opts.lns_size or min(40, max(15, len(best.placement) // 4)))
             rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:
