@@ -21,6 +21,8 @@ from planner.planners.cpsat.objective import build_objective
 from planner.state import GroupState, LoadOptions, load_group
 
 Placement = dict[int, tuple[int, int]]
+#: groups with at most this many online nodes offer every (primary, secondary) pair
+ALL_PAIRS_UPTO = 8
 
 
 def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int]) -> ModelData:
@@ -37,7 +39,9 @@ def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int
         pc, sc = pos[st.pnode], pos[st.snode] if st.snode >= 0 else -1
         po, s_o = pos[so.pnode], pos[so.snode] if so.snode >= 0 else -1
         pairs = [(pc, sc), (po, s_o)]
-        if sc < 0:
+        if sc >= 0 and len(online) <= ALL_PAIRS_UPTO:
+            pairs += [(a, b) for a in online for b in online if a != b]
+        elif sc < 0:
             pairs += [(t, -1) for t in focus if t != pc]
         else:
             pairs.append((sc, pc))
