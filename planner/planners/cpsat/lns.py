@@ -113,6 +113,8 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         s.parameters.num_workers = workers
         s.parameters.random_seed = seed + it
         s.parameters.max_time_in_seconds = max(0.3, min(1.5, deadline - time.perf_counter()))
+        s.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
+        s.parameters.linearization_level = 0
         if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
         order = [n.idx for n in data.nodes]
