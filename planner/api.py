@@ -115,6 +115,9 @@ def check_verified(cluster: Cluster, plan, load_opts: LoadOptions) -> None:
     plan.extra["verify"] = res.message()
     if not res.ok:
         raise PlanRejected(cluster.origin, None, f"{plan.method} plan failed verification: {res.message()}")
+    if plan.steps and not res.replay_score_matches:
+        raise PlanRejected(cluster.origin, None, f"{plan.method} plan says final score {plan.final_score:.8f}, "
+                           f"the verifier's replay gives {res.replay_score:.8f}")
 
 
 __all__ = ["PlannerError", "load", "group_state", "report", "score_cluster", "balance"]

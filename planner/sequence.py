@@ -9,7 +9,7 @@ cannot move safely in any order are reported, never forced.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planner.moves import apply_move
 from planner.plan import Step
@@ -58,6 +58,27 @@ def _step(gs: GroupState, st: InstState, kind: str, res, score: float) -> Step:
                 disk, score, st.inst.is_running)
 
 
+def _try_way(gs: GroupState, nodes: dict[int, NodeState], scorer: Scorer, st: InstState,
+             way: list[tuple[str, int]], force: bool) -> list[Step] | str:
+    """Apply all moves of ``way`` if each is safe in turn (then commit them), else say why not."""
+    trial = dict(nodes)
+    sim = replace(st)
+    changed: dict[int, NodeState] = {}
+    out = []
+    for kind, t in way:
+        res = apply_move(trial, sim, kind, t, force)
+        if isinstance(res, str):
+            return f"{kind} to {gs.all_nodes[t].name if t >= 0 else 'secondary'}: {res}"
+        trial.update(res.nodes)
+        changed.update(res.nodes)
+        out.append(_step(gs, sim, kind, res, scorer.score_with(changed)))
+        sim.pnode, sim.snode, sim.location_score = res.pnode, res.snode, res.location_score
+    nodes.update(changed)
+    scorer.commit(changed)
+    st.pnode, st.snode, st.location_score = sim.pnode, sim.snode, sim.location_score
+    return out
+
+
 def sequence(gs: GroupState, target: dict[int, tuple[int, int]], force: bool = False) -> SequenceResult:
     """Order the moves to ``target`` (instance index → cluster node indices) safely.
 
@@ -74,29 +95,21 @@ def sequence(gs: GroupState, target: dict[int, tuple[int, int]], force: bool = F
     steps: list[Step] = []
     last_fail: dict[int, str] = {}
     progress = True
-    while pending and progress:  # rounds: each pending instance tries its next move, in order
+    while pending and progress:  # rounds: each pending instance tries its change, in order
         progress = False
         for k in list(pending):
             st = gs.instances[k]
             for way in pending[k]:
-                kind, t = way[0]
-                res = apply_move(nodes, st, kind, t, force)
-                if isinstance(res, str):
-                    last_fail[k] = f"{kind} to {gs.all_nodes[t].name if t >= 0 else 'secondary'}: {res}"
+                done = _try_way(gs, nodes, scorer, st, way, force)
+                if isinstance(done, str):
+                    last_fail[k] = done
                     continue
-                score = scorer.score_with(res.nodes)
-                steps.append(_step(gs, st, kind, res, score))
-                nodes.update(res.nodes)
-                scorer.commit(res.nodes)
-                st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
-                if way[1:]:
-                    pending[k] = [way[1:]]
-                else:
-                    del pending[k]
+                steps.extend(done)
+                del pending[k]
                 progress = True
                 break
     stuck = {gs.instances[k].inst.name: last_fail.get(k, "no safe move") for k in pending}
     for k, n in nodes.items():
         gs.all_nodes[k] = n
     gs.nodes = [nodes[n.idx] for n in gs.nodes]
-    return SequenceResult(steps, score, stuck, nodes)
+    return SequenceResult(steps, steps[-1].score if steps else score, stuck, nodes)
