@@ -181,7 +181,7 @@ def build_objective(data: ModelData, v: Vars, ref: list[int], gb_weight: float =
     coefs: list[tuple[object, int]] = []
     const = 0.0
     for t, mean, sd, count in surrogate_terms(data, ref):
-        sd_ref = max(sd, 1e-3 if t.divisor != "one" else 0.05)
+        sd_ref = max(sd, 1e-3 if t.divisor != "one" else 0.02)  # sqrt is steep at 0: tangent nearby
         w = 1.0 if exact_sd else t.weight / (2 * count * sd_ref)
         r2 = (10_000 if t.divisor == "one" else 1_000_000) ** 2
         if not exact_sd:

@@ -120,6 +120,20 @@ def complete_hint(v: Vars, choice: list[int], seconds: float = 5.0) -> list[int]
     return [s.value(m2.get_int_var_from_proto_index(k)) for k in range(len(m2.proto.variables))]
 
 
+def objective_at(v: Vars, obj, choice: list[int]) -> float | None:
+    """The value of ``obj`` (model units) at the candidates ``choice``, or None if infeasible."""
+    m2 = v.model.clone()
+    for row, c in zip(v.lits, choice, strict=True):
+        m2.add(m2.get_bool_var_from_proto_index(row[c].index) == 1)
+    m2.minimize(obj)
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = 1
+    s.parameters.max_time_in_seconds = 10
+    if s.solve(m2) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return s.objective_value
+
+
 def hint_all(v: Vars, choice: list[int]) -> None:
     """Hint the solver with ``choice``: every variable when that placement is feasible."""
     v.model.clear_hints()
@@ -193,23 +207,41 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     best: SolveResult | None = None
     margin = 0.0
     rounds: list[dict] = []
-    for r in range(6):
+    modes = ["relative", "absolute"]  # the second only if the first finds nothing
+    r = -1
+    while r < 9:
+        r += 1
         left = opts.time_limit - (time.perf_counter() - t0)
-        if left < 1.0:
+        if left < 1.0 or not modes:
             break
         v = build_vars(data)
         add_all(data, v, opts.max_gb, opts.max_moves)
         obj, const = build_objective(data, v, ref, exact_sd=False)
-        v.model.add(obj <= int((target - margin - const) * UNIT))
+        if modes[0] == "relative":
+            # the surrogate majorizes the exact score: stay below its value at the reference, moved by
+            # how far the reference is from the target (a hint sitting on the target stays feasible)
+            at_ref = objective_at(v, obj, ref)
+            if at_ref is None:
+                modes.pop(0)
+                r -= 1
+                continue
+            ref_score = exact_score(gs, placement_of(data, ref))
+            v.model.add(obj <= int(at_ref + (target - ref_score - margin + 1e-9) * UNIT) + 1)
+        else:
+            v.model.add(obj <= int((target - margin - const + 1e-7) * UNIT))
         gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
               for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
         v.model.minimize(wsum(gb) if gb else 0)
         hint_all(v, ref)
-        solver = _solver(opts, left / max(1, 3 - r) if r < 3 else left, sum(map(len, v.lits)))
+        solver = _solver(opts, min(left, max(3.0, opts.time_limit / 6)), sum(map(len, v.lits)))
         cb = _Callback(f"target {r + 1}", t0, opts.on_solution)
         status = solver.solve(v.model, cb)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status)})
+            rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status), "bound": modes[0]})
+            if best is None:
+                modes.pop(0)
+                r -= 1
+                continue
             break
         ch = _choice(data, v, solver)
         pl = placement_of(data, ch)
