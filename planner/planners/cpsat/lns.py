@@ -15,7 +15,7 @@ import time
 from ortools.sat.python import cp_model
 
 from planner.placement import apply_placement
-from planner.planners.cpsat.constraints import add_all, build_vars
+from planner.planners.cpsat.constraints import add_all, build_vars, wsum
 from planner.planners.cpsat.data import Candidate, ModelData, _steps, gb_between, node_bases
 from planner.planners.cpsat.objective import build_objective
 from planner.state import GroupState, LoadOptions, load_group
@@ -80,10 +80,19 @@ def _pick(inc: GroupState, rng: random.Random, size: int, movable: list[int]) ->
     return sorted(free), focus
 
 
+def _gb(orig: GroupState, pl: Placement) -> float:
+    return sum(gb_between(orig.instances[k], orig.instances[k].pnode, orig.instances[k].snode, *pl[k]) for k in pl)
+
+
 def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
         max_moves: int | None, soft_n1: bool, score_of, on_improve=None,
-        size: int = 40) -> tuple[Placement, float, int]:
-    """Improve the placement ``start`` (all movable instances) until ``deadline``."""
+        size: int = 40, target: float | None = None) -> tuple[Placement, float, int]:
+    """Improve the placement ``start`` (all movable instances) until ``deadline``.
+
+    Without ``target`` the score is minimised.  With ``target`` the GB copied is, keeping the
+    exact score at most ``target`` (the sub-model keeps the surrogate below its value at the
+    incumbent, shifted by the incumbent's slack to the target).
+    """
     rng = random.Random(seed)
     best = dict(start)
     best_score = score_of(best)
@@ -105,7 +114,19 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         add_all(data, v, None if max_gb is None else max_gb - fixed_gb,
                 None if max_moves is None else max_moves - fixed_moves, soft_n1=soft_n1)
         obj, _ = build_objective(data, v, data.current, exact_sd=False)
-        v.model.minimize(obj)
+        if target is None:
+            v.model.minimize(obj)
+        else:
+            from planner.planners.cpsat.objective import UNIT
+            from planner.planners.cpsat.solve import objective_at
+
+            at_ref = objective_at(v, obj, data.current)
+            if at_ref is None:
+                continue
+            v.model.add(obj <= int(at_ref + (target - best_score) * UNIT))
+            gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
+                  for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
+            v.model.minimize(wsum(gb) if gb else 0)
         for row in v.lits:
             for c, lit in enumerate(row):
                 v.model.add_hint(lit, c == 0)
@@ -125,7 +146,9 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         if cand == best:
             continue
         sc = score_of(cand)
-        if sc < best_score - 1e-12:
+        better = (sc < best_score - 1e-12 if target is None
+                  else sc <= target + 1e-12 and _gb(orig, cand) < _gb(orig, best) - 1e-9)
+        if better:
             best, best_score = cand, sc
             if on_improve:
                 on_improve(sc)

@@ -203,13 +203,15 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     if opts.evacuate:
         _restrict_evacuation(data)
     ref = _hint_choice(data, opts)
-    target = float(opts.target_score)
+    target = float(opts.target_score) + 5e-9  # scores are given to 8 decimals
     best: SolveResult | None = None
     margin = 0.0
     rounds: list[dict] = []
     modes = ["relative", "absolute"]  # the second only if the first finds nothing
+    big = sum(map(len, data.cands)) >= PRESOLVE_LIMIT
+    full_model_share = 0.3 if big else 0.8  # the rest goes to LNS (GB mode)
     r = -1
-    while r < 9:
+    while r < 9 and time.perf_counter() - t0 < opts.time_limit * full_model_share:
         r += 1
         left = opts.time_limit - (time.perf_counter() - t0)
         if left < 1.0 or not modes:
@@ -256,6 +258,21 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             ref = ch
         else:
             margin += sc - target
+    if opts.hint is not None and best is None:  # the greedy hint itself may reach the target
+        hint_pl = placement_of(data, ref)
+        hs = exact_score(gs, hint_pl)
+        if hs <= target + 1e-12:
+            best = SolveResult(hint_pl, hs, "FEASIBLE", sum(cl[c].gb for cl, c in zip(data.cands, ref, strict=True)),
+                               0.0, 0, rounds)
+    if best is not None and opts.lns and time.perf_counter() - t0 < opts.time_limit - 1.0:
+        t_lns = time.perf_counter()
+        pl, sc, its = lns(gs, best.placement, t0 + opts.time_limit, opts.seed, opts.workers, opts.max_gb,
+                          opts.max_moves, False, lambda p: exact_score(gs, p), None,
+                          size=opts.lns_size or min(40, max(15, len(best.placement) // 4)), target=target)
+        rounds.append({"phase": "LNS (GB)", "iterations": its, "exact_score": sc,
+                       "wall_s": time.perf_counter() - t_lns})
+        if pl != best.placement:
+            best.placement, best.exact_score = pl, sc
     if best is None:
         left = max(1.0, opts.time_limit - (time.perf_counter() - t0))
         res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None, "time_limit": left}))
