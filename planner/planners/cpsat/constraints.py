@@ -161,6 +161,13 @@ def add_budget(data: ModelData, v: Vars, max_gb: float | None, max_moves: int | 
             v.model.add(wsum(items) <= max_moves)
 
 
+def gb_cost(data: ModelData, v: Vars) -> cp_model.LinearExprT:
+    """MiB copied ×1000 + hbal moves: "fewest GB, then fewest moves" as one integer objective."""
+    items = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
+             for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
+    return wsum(items) if items else 0
+
+
 def add_all(data: ModelData, v: Vars, max_gb: float | None = None, max_moves: int | None = None,
             keep_failing: bool = True, soft_n1: bool = False) -> None:
     add_memory(data, v)

@@ -15,7 +15,7 @@ import time
 from ortools.sat.python import cp_model
 
 from planner.placement import apply_placement
-from planner.planners.cpsat.constraints import add_all, build_vars, wsum
+from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
 from planner.planners.cpsat.data import Candidate, ModelData, _steps, gb_between, node_bases
 from planner.planners.cpsat.objective import build_objective
 from planner.state import GroupState, LoadOptions, load_group
@@ -124,9 +124,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
             if at_ref is None:
                 continue
             v.model.add(obj <= int(at_ref + (target - best_score) * UNIT))
-            gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
-                  for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
-            v.model.minimize(wsum(gb) if gb else 0)
+            v.model.minimize(gb_cost(data, v))
         for row in v.lits:
             for c, lit in enumerate(row):
                 v.model.add_hint(lit, c == 0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from planner.errors import PlannerError
-from planner.planners.cpsat.constraints import Vars, add_all, build_vars, wsum
+from planner.planners.cpsat.constraints import Vars, add_all, build_vars, gb_cost
 from planner.planners.cpsat.data import ModelData, build_data
 from planner.planners.cpsat.lns import lns
 from planner.planners.cpsat.objective import UNIT, build_objective
@@ -178,9 +178,7 @@ def gb_phase(data: ModelData, choice: list[int], opts: CpsatOptions, seconds: fl
         return None
     val = fixed.objective_value
     v.model.add(obj <= int(val * (1 + opts.tolerance)) + 1)
-    gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
-          for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
-    v.model.minimize(wsum(gb) if gb else 0)
+    v.model.minimize(gb_cost(data, v))
     solver = _solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
     stop["solver"] = solver
     cb = _Callback("fewest GB", stop["t0"], opts.on_solution)
@@ -231,9 +229,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             v.model.add(obj <= int(at_ref + (target - ref_score - margin + 1e-9) * UNIT) + 1)
         else:
             v.model.add(obj <= int((target - margin - const + 1e-7) * UNIT))
-        gb = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
-              for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
-        v.model.minimize(wsum(gb) if gb else 0)
+        v.model.minimize(gb_cost(data, v))
         hint_all(v, ref)
         solver = _solver(opts, min(left, max(3.0, opts.time_limit / 6)), sum(map(len, v.lits)))
         cb = _Callback(f"target {r + 1}", t0, opts.on_solution)
