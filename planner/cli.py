@@ -199,7 +199,7 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
     err = _console(stderr=True)
     err.print(f"[dim]{plan.method}: {len(plan.steps)} moves in {len(plan.jobsets)} jobsets, "
               f"{plan.gb_copied:.0f} GB copied, {plan.migrations} migrations; planned in {plan.wall_s:.2f} s[/dim]")
-    if plan.bound is not None:
+    if plan.bound is not None and plan.gap is not None:
         err.print(f"[dim]status {plan.status}; surrogate objective {plan.extra.get('surrogate_objective', 0):.6f}, "
                   f"bound {plan.bound:.6f}, gap {plan.gap:.2%}; GB lower bound {plan.gb_lower_bound:.0f}[/dim]")
     err.print(f"[dim]{plan.extra.get('verify', '')}[/dim]")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from planner.model import Cluster
@@ -70,9 +71,10 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     status = "optimal" if res.status == "OPTIMAL" else "feasible"
     if res.interrupted:
         status = "interrupted"
-    gap = abs(res.objective - res.bound) / max(1.0, abs(res.objective))
+    solved = math.isfinite(res.objective) and math.isfinite(res.bound)
+    gap = abs(res.objective - res.bound) / max(1.0, abs(res.objective)) if solved else None
     return Plan("cpsat", initial, final, steps, status=status,
-                wall_s=time.perf_counter() - t0, group=gs.group_name, bound=res.bound, gap=gap,
+                wall_s=time.perf_counter() - t0, group=gs.group_name, bound=res.bound if solved else None, gap=gap,
                 gb_lower_bound=gb_lower_bound(gs),
                 extra={"target_reached": None if opts.target_score is None
                        else any(r.get("reached") for r in res.rounds), "planned_score": res.exact_score,

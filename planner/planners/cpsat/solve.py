@@ -344,6 +344,12 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
                         r -= 1
                         continue
                     raise PlannerError(gs.cluster.origin, None, _infeasible_reason(data, opts))
+                if best is None and complete_hint(v, ref) is not None:
+                    # no solution in the time slice: the (feasible) hint is the incumbent, LNS goes on
+                    pl = placement_of(data, ref)
+                    best = SolveResult(pl, exact_score(gs, pl), "FEASIBLE", float("nan"), float("nan"), 0, rounds)
+                    best_choice = ref
+                    rounds.append({"phase": f"balance {r + 1}", "status": name, "note": "hint kept"})
                 break
             choice = _choice(data, v, solver)
             pl = placement_of(data, choice)
