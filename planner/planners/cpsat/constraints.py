@@ -77,17 +77,17 @@ def build_vars(data: ModelData) -> Vars:
 
 
 def add_memory(data: ModelData, v: Vars) -> None:
-    """Running primaries fit: unallocated memory stays > 0 (hard)."""
+    """Running primaries fit: unallocated memory stays > 0 (hard), or no lower than now."""
     for n, b in enumerate(data.base):
-        if b.online and data.base[n].mem_cap > 0:
-            v.model.add(v.expr("mem", n) <= b.mem_cap - 1)
+        if b.online:
+            v.model.add(v.expr("mem", n) <= b.mem_cap - min(1, data.nodes[n].unallocated))
 
 
 def add_disk(data: ModelData, v: Vars) -> None:
-    """Free disk stays > 0 and above the --min-disk reserve."""
+    """Free disk stays > 0 and above the --min-disk reserve, or no lower than now."""
     for n, b in enumerate(data.base):
         if b.online:
-            v.model.add(v.expr("dsk", n) <= b.dsk_free - max(1, b.lo_dsk))
+            v.model.add(v.expr("dsk", n) <= b.dsk_free - min(max(1, b.lo_dsk), data.nodes[n].f_dsk))
 
 
 def add_reserved_memory(data: ModelData, v: Vars) -> None:

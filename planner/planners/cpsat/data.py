@@ -83,6 +83,27 @@ def _steps(p0: int, s0: int, p: int, s: int) -> tuple[int, int]:
     return 2, 2
 
 
+def migrations_of(p0: int, s0: int, p: int, s: int) -> list[tuple[int, int]]:
+    """(from, to) node pairs of every migration/failover hbal's moves from (p0, s0) to (p, s) make."""
+    from planner.sequence import decompose
+
+    out, cp, cs = [], p0, s0
+    for kind, t in decompose(p0, s0, p, s)[0]:
+        if kind in ("f", "fr"):
+            out.append((cp, cs))
+        elif kind in ("fa", "rf"):
+            out.append((cp, t))
+        elif kind == "frf":
+            out += [(cp, cs), (cs, t)]
+        cp, cs = {"f": (cs, cp), "fa": (t, cs), "r": (cp, t), "rf": (t, cp), "fr": (cs, t), "frf": (t, cs)}[kind]
+    return out
+
+
+def migration_ok(nodes: list[NodeState], p0: int, s0: int, p: int, s: int) -> bool:
+    """hbal's migration tags allow every migration on the way (positions in ``nodes``)."""
+    return all(nodes[a].mig_tags <= nodes[b].rmig_tags for a, b in migrations_of(p0, s0, p, s))
+
+
 def node_bases(gs: GroupState, movable: set[int]) -> list[NodeBase]:
     """Per-node constants with the movable instances removed."""
     pos = {n.idx: k for k, n in enumerate(gs.nodes)}
@@ -150,6 +171,7 @@ def build_data(gs: GroupState, k_targets: int = 16, all_pairs_upto: int = 8,
                and mirror_type(gs.instances[k]) != "none" and not gs.instances[k].inst.forthcoming]
     movable = [st for st in movable if (st.snode < 0) == (mirror_type(st) == "external")]
     targets = online if len(online) <= all_pairs_upto else target_nodes(gs, k_targets)
+    tagged = any(n.mig_tags for n in gs.nodes)
     cands: list[list[Candidate]] = []
     current: list[int] = []
     for st in movable:
@@ -178,6 +200,8 @@ def build_data(gs: GroupState, k_targets: int = 16, all_pairs_upto: int = 8,
                                                      for x in pr)):
                 continue
             seen.add(pr)
+            if pr != (p0, s0) and tagged and not migration_ok(gs.nodes, p0, s0, *pr):
+                continue
             n_steps, migs = _steps(p0, s0, *pr)
             cl.append(Candidate(pr[0], pr[1], gb_between(st, p0, s0, *pr), n_steps, migs))
         cands.append(cl)

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 
 from planner.placement import apply_placement
 from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
-from planner.planners.cpsat.data import Candidate, ModelData, _steps, gb_between, node_bases
+from planner.planners.cpsat.data import Candidate, ModelData, _steps, gb_between, migration_ok, node_bases
 from planner.planners.cpsat.objective import build_objective
 from planner.state import GroupState, LoadOptions, load_group
 
@@ -34,6 +34,7 @@ def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int
     pos = {n.idx: p for p, n in enumerate(inc.nodes)}
     online = [p for p, n in enumerate(inc.nodes) if not n.offline]
     movable, cands, current = [], [], []
+    tagged = any(n.mig_tags for n in inc.nodes)
     for k in free:
         st, so = inc.instances[k], orig.instances[k]
         pc, sc = pos[st.pnode], pos[st.snode] if st.snode >= 0 else -1
@@ -54,6 +55,8 @@ def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int
                               and any(x >= 0 and x not in online for x in pr)):
                 continue
             seen.add(pr)
+            if pr != (po, s_o) and tagged and not migration_ok(inc.nodes, po, s_o, *pr):
+                continue
             n_steps, migs = _steps(po, s_o, *pr)
             cl.append(Candidate(pr[0], pr[1], gb_between(so, po, s_o, *pr), n_steps, migs))
         movable.append(st)
