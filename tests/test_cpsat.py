@@ -88,3 +88,12 @@ def test_a_plan_even_when_the_solver_runs_out_of_time() -> None:
         pytest.skip("shared bench clusters not found")
     plan, _ = balance(load(medium[0]), "cpsat", CpsatOptions(time_limit=2))
     assert plan.extra["verified"] is True and plan.final_score < plan.initial_score
+
+
+@pytest.mark.parametrize("name", ["hbal-migration-1.data", "hbal-migration-3.data", "hbal-soft-errors.data",
+                                  "hbal-soft-errors2.data", "hbal-location-1.data", "hbal-forth.data"])
+def test_tags_and_policy_violations_give_executable_plans(testsuite, name: str) -> None:
+    """Migration tags and nodes already over a soft cap: every planned change can be executed."""
+    plan, _ = balance(load(testsuite / name), "cpsat", CpsatOptions(time_limit=2))
+    assert plan.extra["verified"] is True and not plan.extra["stuck"]
+    assert plan.final_score <= plan.initial_score

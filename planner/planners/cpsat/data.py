@@ -104,6 +104,23 @@ def migration_ok(nodes: list[NodeState], p0: int, s0: int, p: int, s: int) -> bo
     return all(nodes[a].mig_tags <= nodes[b].rmig_tags for a, b in migrations_of(p0, s0, p, s))
 
 
+def caps_ok(nodes: list[NodeState], st: InstState, p0: int, s0: int, p: int, s: int) -> bool:
+    """hbal refuses any new role on a node already over its spindle cap (local storage) or, for a
+    primary, over its vCPU ratio (soft checks, forced only when leaving an offline node)."""
+    if (p0 >= 0 and nodes[p0].offline) or (s0 >= 0 and nodes[s0].offline):
+        return True
+    old = {p0: "p", s0: "s"}
+    for n, role in ((p, "p"), (s, "s")):
+        if n < 0 or old.get(n) == role:
+            continue
+        node = nodes[n]
+        if st.inst.uses_local_storage and not node.excl_stor and node.inst_spindles > node.hi_spindles:
+            return False
+        if role == "p" and node.p_cpu > node.vcpu_ratio:
+            return False
+    return True
+
+
 def node_bases(gs: GroupState, movable: set[int]) -> list[NodeBase]:
     """Per-node constants with the movable instances removed."""
     pos = {n.idx: k for k, n in enumerate(gs.nodes)}
@@ -200,7 +217,8 @@ def build_data(gs: GroupState, k_targets: int = 16, all_pairs_upto: int = 8,
                                                      for x in pr)):
                 continue
             seen.add(pr)
-            if pr != (p0, s0) and tagged and not migration_ok(gs.nodes, p0, s0, *pr):
+            if pr != (p0, s0) and ((tagged and not migration_ok(gs.nodes, p0, s0, *pr))
+                                   or not caps_ok(gs.nodes, st, p0, s0, *pr)):
                 continue
             n_steps, migs = _steps(p0, s0, *pr)
             cl.append(Candidate(pr[0], pr[1], gb_between(st, p0, s0, *pr), n_steps, migs))

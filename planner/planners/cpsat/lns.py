@@ -16,7 +16,15 @@ from ortools.sat.python import cp_model
 
 from planner.placement import apply_placement
 from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
-from planner.planners.cpsat.data import Candidate, ModelData, _steps, gb_between, migration_ok, node_bases
+from planner.planners.cpsat.data import (
+    Candidate,
+    ModelData,
+    _steps,
+    caps_ok,
+    gb_between,
+    migration_ok,
+    node_bases,
+)
 from planner.planners.cpsat.objective import build_objective
 from planner.state import GroupState, LoadOptions, load_group
 
@@ -55,7 +63,8 @@ def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int
                               and any(x >= 0 and x not in online for x in pr)):
                 continue
             seen.add(pr)
-            if pr != (po, s_o) and tagged and not migration_ok(inc.nodes, po, s_o, *pr):
+            if pr != (po, s_o) and ((tagged and not migration_ok(inc.nodes, po, s_o, *pr))
+                                    or not caps_ok(orig.nodes, so, po, s_o, *pr)):
                 continue
             n_steps, migs = _steps(po, s_o, *pr)
             cl.append(Candidate(pr[0], pr[1], gb_between(so, po, s_o, *pr), n_steps, migs))

@@ -197,12 +197,14 @@ def build_objective(data: ModelData, v: Vars, ref: list[int], gb_weight: float =
             y, g, lo, hi = sc
             c = mean / g
             k = (r2 if exact_sd else UNIT * w) * g * g
-            top = k * max((lo - c) ** 2, (hi - c) ** 2)
+            cuts = [(round(k * 2 * (bp - c)), round(k * ((bp - c) ** 2 - 2 * (bp - c) * bp)))
+                    for bp in _breakpoints(lo, hi, c, sd_ref / g, t.divisor == "one")]
+            # q's bound from the rounded cuts themselves (rounding can lift a cut above the square)
+            top = max([k * max((lo - c) ** 2, (hi - c) ** 2)] + [a * x + b for a, b in cuts for x in (lo, hi)])
             q = m.new_int_var(0, int(top) + 1, f"q_{t.name}{n}")
             hi_sq += top / r2 if exact_sd else 0.0
-            spread = sd_ref / g
-            for bp in _breakpoints(lo, hi, c, spread, t.divisor == "one"):
-                m.add(q >= round(k * 2 * (bp - c)) * y + round(k * ((bp - c) ** 2 - 2 * (bp - c) * bp)))
+            for a, b in cuts:
+                m.add(q >= a * y + b)
             squares.append((q, 1))
         if not squares:
             continue
