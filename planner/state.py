@@ -130,10 +130,6 @@ class NodeState:
     def unallocated(self) -> int:
         return self.recorded_free - max(0, self.x_mem)
 
-    @property
-    def avail_mem(self) -> int:
-        return max(0, self.unallocated - self.r_mem)
-
 
 @dataclass(slots=True)
 class InstState:
