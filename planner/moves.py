@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from planner.model import EXTERNAL_MIRROR_TEMPLATES
 from planner.nodeops import add_pri_ex, add_sec_ex_ex, check_migration, remove_pri, remove_sec
+from planner.plan import Step
 from planner.state import InstState, NodeState
 
 KINDS = ("f", "fa", "r", "rf", "fr", "frf")
@@ -159,3 +160,11 @@ def candidate_moves(st: InstState, online: list[int], nodes: dict[int, NodeState
             if t != st.pnode and t != st.snode:
                 out.extend((k, t) for k in kinds)
     return out
+
+
+def step_of(gs, st: InstState, res: MoveResult, score: float) -> Step:
+    """The Plan step for moving ``st`` as ``res`` says (names from the group state ``gs``)."""
+    name = lambda k: gs.all_nodes[k].name if k >= 0 else ""  # noqa: E731
+    disk = st.inst.dsk / 1024 if res.kind in ("r", "rf", "fr", "frf") else 0.0
+    return Step(st.inst.name, res.kind, name(st.pnode), name(st.snode), name(res.pnode), name(res.snode),
+                disk, score, st.inst.is_running)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from planner.moves import apply_move
+from planner.moves import apply_move, step_of
 from planner.plan import Step
 from planner.planners.fastscore import Scorer
 from planner.state import GroupState, InstState, NodeState
@@ -51,13 +51,6 @@ class SequenceResult:
     nodes: dict[int, NodeState] = field(default_factory=dict)
 
 
-def _step(gs: GroupState, st: InstState, kind: str, res, score: float) -> Step:
-    name = lambda k: gs.all_nodes[k].name if k >= 0 else ""  # noqa: E731
-    disk = st.inst.dsk / 1024 if kind in ("r", "rf", "fr", "frf") else 0.0
-    return Step(st.inst.name, kind, name(st.pnode), name(st.snode), name(res.pnode), name(res.snode),
-                disk, score, st.inst.is_running)
-
-
 def _try_way(gs: GroupState, nodes: dict[int, NodeState], scorer: Scorer, st: InstState,
              way: list[tuple[str, int]], force: bool) -> list[Step] | str:
     """Apply all moves of ``way`` if each is safe in turn (then commit them), else say why not."""
@@ -71,7 +64,7 @@ def _try_way(gs: GroupState, nodes: dict[int, NodeState], scorer: Scorer, st: In
             return f"{kind} to {gs.all_nodes[t].name if t >= 0 else 'secondary'}: {res}"
         trial.update(res.nodes)
         changed.update(res.nodes)
-        out.append(_step(gs, sim, kind, res, scorer.score_with(changed)))
+        out.append(step_of(gs, sim, res, scorer.score_with(changed)))
         sim.pnode, sim.snode, sim.location_score = res.pnode, res.snode, res.location_score
     nodes.update(changed)
     scorer.commit(changed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from planner.moves import MoveOptions, MoveResult, apply_move, candidate_moves
+from planner.moves import MoveOptions, MoveResult, apply_move, candidate_moves, step_of
 from planner.n1 import optimal_score
 from planner.plan import Plan, Step
 from planner.planners.fastscore import Scorer
@@ -117,13 +117,6 @@ def best_step(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
     return best
 
 
-def _step_record(gs: GroupState, st: InstState, res: MoveResult, score: float) -> Step:
-    name = lambda k: gs.all_nodes[k].name if k >= 0 else ""  # noqa: E731
-    disk = st.inst.dsk / 1024 if res.kind in ("r", "rf", "fr", "frf") else 0.0
-    return Step(st.inst.name, res.kind, name(st.pnode), name(st.snode), name(res.pnode), name(res.snode),
-                disk, score, st.inst.is_running)
-
-
 def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
             vectorised: bool | None = None) -> Plan:
     """Run hbal's greedy loop on a loaded group; ``on_step(k, step)`` is called per accepted move.
@@ -161,7 +154,7 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
             old = table.score
             if not (new < old and (old > opts.min_gain_limit or old - new >= opts.min_gain)):
                 break
-            step = _step_record(gs, st, res, new)
+            step = step_of(gs, st, res, new)
             steps.append(step)
             if on_step:
                 on_step(len(steps), step)
