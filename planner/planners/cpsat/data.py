@@ -83,6 +83,27 @@ def _steps(p0: int, s0: int, p: int, s: int) -> tuple[int, int]:
     return 2, 2
 
 
+def make_candidates(nodes: list[NodeState], st: InstState, origin: tuple[int, int], pairs: list[tuple[int, int]],
+                    online: list[int], keep: set, offline_ok: set) -> list[Candidate]:
+    """The allowed, distinct ``pairs`` as candidates, GB and moves counted from ``origin``.
+
+    Pairs in ``keep`` are always allowed; others may use an offline node only if it is in
+    ``offline_ok``, and must pass migration tags and hbal's soft caps.
+    """
+    tagged = any(n.mig_tags for n in nodes)
+    seen, out = set(), []
+    for pr in pairs:
+        if pr in seen or (pr not in keep and any(x >= 0 and x not in online and x not in offline_ok for x in pr)):
+            continue
+        seen.add(pr)
+        if pr != origin and ((tagged and not migration_ok(nodes, *origin, *pr))
+                             or not caps_ok(nodes, st, *origin, *pr)):
+            continue
+        n_steps, migs = _steps(*origin, *pr)
+        out.append(Candidate(pr[0], pr[1], gb_between(st, *origin, *pr), n_steps, migs))
+    return out
+
+
 def migrations_of(p0: int, s0: int, p: int, s: int) -> list[tuple[int, int]]:
     """(from, to) node pairs of every migration/failover hbal's moves from (p0, s0) to (p, s) make."""
     from planner.sequence import decompose
@@ -188,7 +209,6 @@ def build_data(gs: GroupState, k_targets: int = 16, all_pairs_upto: int = 8,
                and mirror_type(gs.instances[k]) != "none" and not gs.instances[k].inst.forthcoming]
     movable = [st for st in movable if (st.snode < 0) == (mirror_type(st) == "external")]
     targets = online if len(online) <= all_pairs_upto else target_nodes(gs, k_targets)
-    tagged = any(n.mig_tags for n in gs.nodes)
     cands: list[list[Candidate]] = []
     current: list[int] = []
     for st in movable:
@@ -211,18 +231,7 @@ def build_data(gs: GroupState, k_targets: int = 16, all_pairs_upto: int = 8,
         if extra and st.idx in extra:
             ep, es = extra[st.idx]
             pairs.append((pos[ep], pos[es] if es >= 0 else -1))
-        seen, cl = set(), []
-        for pr in pairs:
-            if pr in seen or (pr != (p0, s0) and any(x >= 0 and x not in online and x not in (p0, s0)
-                                                     for x in pr)):
-                continue
-            seen.add(pr)
-            if pr != (p0, s0) and ((tagged and not migration_ok(gs.nodes, p0, s0, *pr))
-                                   or not caps_ok(gs.nodes, st, p0, s0, *pr)):
-                continue
-            n_steps, migs = _steps(p0, s0, *pr)
-            cl.append(Candidate(pr[0], pr[1], gb_between(st, p0, s0, *pr), n_steps, migs))
-        cands.append(cl)
+        cands.append(make_candidates(gs.nodes, st, (p0, s0), pairs, online, {(p0, s0)}, {p0, s0}))
         current.append(0)
     base = node_bases(gs, {st.idx for st in movable})
     return ModelData(gs, gs.nodes, pos, base, movable, cands, current)

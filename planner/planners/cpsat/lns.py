@@ -17,12 +17,10 @@ from ortools.sat.python import cp_model
 from planner.placement import apply_placement
 from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
 from planner.planners.cpsat.data import (
-    Candidate,
     ModelData,
     _steps,
-    caps_ok,
     gb_between,
-    migration_ok,
+    make_candidates,
     node_bases,
 )
 from planner.planners.cpsat.objective import build_objective
@@ -42,7 +40,6 @@ def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int
     pos = {n.idx: p for p, n in enumerate(inc.nodes)}
     online = [p for p, n in enumerate(inc.nodes) if not n.offline]
     movable, cands, current = [], [], []
-    tagged = any(n.mig_tags for n in inc.nodes)
     for k in free:
         st, so = inc.instances[k], orig.instances[k]
         pc, sc = pos[st.pnode], pos[st.snode] if st.snode >= 0 else -1
@@ -57,19 +54,8 @@ def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int
             for x in focus:
                 if x not in (pc, sc):
                     pairs += [(pc, x), (x, pc), (sc, x), (x, sc)]
-        seen, cl = set(), []
-        for pr in pairs:
-            if pr in seen or (pr not in ((pc, sc), (po, s_o))
-                              and any(x >= 0 and x not in online for x in pr)):
-                continue
-            seen.add(pr)
-            if pr != (po, s_o) and ((tagged and not migration_ok(inc.nodes, po, s_o, *pr))
-                                    or not caps_ok(orig.nodes, so, po, s_o, *pr)):
-                continue
-            n_steps, migs = _steps(po, s_o, *pr)
-            cl.append(Candidate(pr[0], pr[1], gb_between(so, po, s_o, *pr), n_steps, migs))
         movable.append(st)
-        cands.append(cl)
+        cands.append(make_candidates(orig.nodes, so, (po, s_o), pairs, online, {(pc, sc), (po, s_o)}, set()))
         current.append(0)
     return ModelData(inc, inc.nodes, pos, node_bases(inc, set(free)), movable, cands, current)
 
@@ -86,7 +72,8 @@ def _pick(inc: GroupState, rng: random.Random, size: int, movable: list[int]) ->
     hits = [k for k in mov if inc.instances[k].pnode in idx or inc.instances[k].snode in idx]
     rng.shuffle(hits)
     free = hits[: size - size // 5]
-    rest = [k for k in movable if k not in set(free)]
+    taken = set(free)
+    rest = [k for k in movable if k not in taken]
     free += rng.sample(rest, min(len(rest), size // 5))
     focus = sorted(nodes | set(rng.sample(online, min(len(online), 4))))
     return sorted(free), focus
@@ -118,10 +105,10 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         if not free:
             break
         data = sub_data(orig, inc, free, focus)
-        fixed_gb = sum(gb_between(orig.instances[k], orig.instances[k].pnode, orig.instances[k].snode, *best[k])
-                       for k in movable if k not in set(free))
-        fixed_moves = sum(_steps(orig.instances[k].pnode, orig.instances[k].snode, *best[k])[0]
-                          for k in movable if k not in set(free))
+        freed = set(free)
+        fixed = {k: best[k] for k in movable if k not in freed}
+        fixed_gb = _gb(orig, fixed)
+        fixed_moves = sum(_steps(orig.instances[k].pnode, orig.instances[k].snode, *pl)[0] for k, pl in fixed.items())
         v = build_vars(data)
         add_all(data, v, None if max_gb is None else max_gb - fixed_gb,
                 None if max_moves is None else max_moves - fixed_moves, soft_n1=soft_n1)
