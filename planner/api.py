@@ -120,4 +120,29 @@ def check_verified(cluster: Cluster, plan, load_opts: LoadOptions) -> None:
                            f"the verifier's replay gives {res.replay_score:.8f}")
 
 
-__all__ = ["PlannerError", "load", "group_state", "report", "score_cluster", "balance"]
+def schedule_plan(cluster: Cluster, plan, timing=None, jobsets: str = "parallel", time_limit: float = 2.0,
+                  seed: int = 1, workers: int = 2, load_opts: LoadOptions | None = None):
+    """Give ``plan`` a safe parallel schedule (checked by :func:`planner.verify_schedule.verify_schedule`).
+
+    ``jobsets="parallel"`` replaces hbal's jobsets by the schedule's; ``"hbal"`` keeps them.
+    A schedule the check rejects (a plan whose order is unsafe between a move's commands, as
+    hbal's can be) falls back to one job at a time, with a warning in ``plan.extra``.
+    """
+    from planner.schedule import schedule, sequential
+    from planner.verify_schedule import verify_schedule
+
+    ignore = bool(plan.extra.get("ignore_soft_errors"))
+    plan.schedule = schedule(plan.steps, timing, time_limit, seed, workers)
+    chk = verify_schedule(cluster, plan, load_opts, ignore)
+    if not chk.ok:
+        plan.extra["schedule_warning"] = chk.message
+        plan.schedule = sequential(plan.steps, timing)
+        chk = verify_schedule(cluster, plan, load_opts, ignore)
+    plan.extra["schedule_verified"] = chk.ok
+    plan.extra["schedule_check"] = chk.message
+    if jobsets == "parallel" and chk.ok:
+        plan.jobsets = plan.schedule.jobsets
+    return plan
+
+
+__all__ = ["PlannerError", "load", "group_state", "report", "score_cluster", "balance", "schedule_plan"]

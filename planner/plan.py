@@ -26,6 +26,10 @@ MOVE_KINDS: dict[str, tuple[str, int, int]] = {
     "fr": ("f r:{t}", 1, 1),
     "frf": ("f r:{t} f", 1, 2),
 }
+#: move kind → the single-command moves Ganeti really runs, in order (``-C`` commands)
+SUBMOVES: dict[str, tuple[str, ...]] = {
+    "f": ("f",), "fa": ("fa",), "r": ("r",), "rf": ("r", "f"), "fr": ("f", "r"), "frf": ("f", "r", "f"),
+}
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class Plan:
     gap: float | None = None
     gb_lower_bound: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    schedule: Any = None  #: a :class:`planner.schedule.Schedule` once scheduled
 
     def __post_init__(self) -> None:
         if not self.jobsets and self.steps:
@@ -143,6 +148,8 @@ class Plan:
                 out[k] = getattr(self, k)
         if self.extra:
             out["extra"] = self.extra
+        if self.schedule is not None:
+            out["schedule"] = self.schedule.to_json()
         return out
 
     def dumps(self) -> str:
@@ -150,6 +157,8 @@ class Plan:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
+        from planner.schedule import Schedule
+
         fields = Step.__dataclass_fields__
         steps = [Step(**{k: v for k, v in s.items() if k in fields}) for s in data.get("steps", [])]
         return cls(
@@ -158,16 +167,20 @@ class Plan:
             jobsets=data.get("jobsets") or [], status=data.get("status", "feasible"),
             wall_s=data.get("wall_s", 0.0), group=data.get("group", ""), bound=data.get("bound"),
             gap=data.get("gap"), gb_lower_bound=data.get("gb_lower_bound"), extra=data.get("extra", {}),
+            schedule=Schedule.from_json(data["schedule"]) if data.get("schedule") else None,
         )
 
     def to_frame(self):
         """One row per step (pandas), with its jobset number."""
         import pandas as pd
 
-        js = {k: j + 1 for j, ks in enumerate(self.jobsets) for k in ks}
+        sets = self.schedule.jobsets if self.schedule is not None else self.jobsets
+        js = {k: j + 1 for j, ks in enumerate(sets) for k in ks}
         rows = []
         for k, s in enumerate(self.steps):
             row = asdict(s)
             row.update(step=k + 1, jobset=js.get(k), move_text=s.move_text())
+            if self.schedule is not None:
+                row.update(start_s=self.schedule.starts[k], end_s=self.schedule.ends[k])
             rows.append(row)
         return pd.DataFrame(rows)

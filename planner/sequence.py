@@ -1,23 +1,33 @@
 """From a target placement to an ordered list of safe hbal moves.
 
 Each instance's change (old primary/secondary → new) is decomposed into hbal moves (``f``, ``r``,
-``rf``, ``fr``, ``frf``; two moves when both nodes change).  Moves are then applied one at a time
-with hbal's own node primitives (every hard check, and the soft ones: no new N+1 failure, vCPU
-and spindle ratios): a move is only taken when it is safe from the current state.  Instances that
-cannot move safely in any order are reported, never forced.
+``rf``, ``fr``, ``frf``; two moves when both nodes change).  Moves are applied one at a time with
+hbal's own node primitives (every hard check, and the soft ones: no new N+1 failure, vCPU and
+spindle ratios), and a multi-command move is also checked between its ``gnt-instance`` commands
+(a ``replace-disks`` holds the disk on the old and the new secondary until it ends): a move is
+only taken when it is safe from the current state.
+
+Instances are tried in rounds until none can move.  Then a **cycle** is broken by a temporary
+hop: one blocked instance fails over or moves its secondary to a node with slack, when that lets
+another instance move; the extra GiB are reported.  Instances that still cannot move are
+reported with the check that failed, never forced.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from planner.moves import apply_move, step_of
-from planner.plan import Step
+from planner.moves import MoveResult, apply_move, step_of
+from planner.plan import SUBMOVES, Step
 from planner.planners.fastscore import Scorer
 from planner.state import GroupState, InstState, NodeState
 
+Way = list[tuple[str, int]]
+MAX_HOPS_PER_INSTANCE = 2
+HOP_NODES = 8  #: nodes with the most free disk tried as a temporary secondary
 
-def decompose(p0: int, s0: int, p: int, s: int) -> list[list[tuple[str, int]]]:
+
+def decompose(p0: int, s0: int, p: int, s: int) -> list[Way]:
     """Ways to go from (p0, s0) to (p, s) with hbal moves, cheapest first; each a list of
     (kind, target).
 
@@ -49,27 +59,129 @@ class SequenceResult:
     final_score: float
     stuck: dict[str, str] = field(default_factory=dict)  #: instance → why it could not move
     nodes: dict[int, NodeState] = field(default_factory=dict)
+    hops: list[str] = field(default_factory=list)  #: temporary moves made to break cycles
+    hop_gb: float = 0.0  #: GiB copied by those temporary moves
 
 
-def _try_way(gs: GroupState, nodes: dict[int, NodeState], scorer: Scorer, st: InstState,
-             way: list[tuple[str, int]], force: bool) -> list[Step] | str:
-    """Apply all moves of ``way`` if each is safe in turn (then commit them), else say why not."""
-    trial = dict(nodes)
-    sim = replace(st)
+def _moved(sim: InstState, res: MoveResult) -> InstState:
+    return replace(sim, pnode=res.pnode, snode=res.snode, location_score=res.location_score)
+
+
+def _transient(nodes: dict[int, NodeState], st: InstState, kind: str, t: int, force: bool) -> str | None:
+    """Why a state between the commands of a multi-command move is unsafe, or None.
+
+    The commands are checked as hbal checks the whole move: soft rules are off when the
+    instance leaves an offline node (its primary for ``fr``/``frf``, its secondary for ``rf``).
+    """
+    subs = SUBMOVES[kind]
+    if len(subs) == 1:
+        return None
+    force = force or (kind in ("fr", "frf") and nodes[st.pnode].offline) or \
+        (kind == "rf" and nodes[st.snode].offline)
+    trial, sim = dict(nodes), st
+    for sub in subs:
+        res = apply_move(trial, sim, sub, -1 if sub == "f" else t, force)
+        if isinstance(res, str):
+            return f"between commands ({sub}): {res}"
+        trial.update(res.nodes)
+        sim = _moved(sim, res)
+    return None
+
+
+@dataclass
+class _Trial:
+    """The moves of one way, checked from a state but not applied yet."""
+
+    moves: list[tuple[InstState, MoveResult, dict[int, NodeState]]]  #: (before, result, changed so far)
+    changed: dict[int, NodeState]
+    final: InstState
+
+
+def _check_way(nodes: dict[int, NodeState], st: InstState, way: Way, force: bool) -> _Trial | str:
+    """Check every move of ``way`` in turn from ``nodes`` (nothing is changed), or say why not."""
+    trial, sim = dict(nodes), st
     changed: dict[int, NodeState] = {}
-    out = []
+    moves = []
     for kind, t in way:
         res = apply_move(trial, sim, kind, t, force)
         if isinstance(res, str):
-            return f"{kind} to {gs.all_nodes[t].name if t >= 0 else 'secondary'}: {res}"
+            return f"{kind} to {t if t >= 0 else 'secondary'}: {res}"
+        why = _transient(trial, sim, kind, t, force)
+        if why is not None:
+            return f"{kind} to {t}: {why}"
         trial.update(res.nodes)
         changed.update(res.nodes)
-        out.append(step_of(gs, sim, res, scorer.score_with(changed)))
-        sim.pnode, sim.snode, sim.location_score = res.pnode, res.snode, res.location_score
-    nodes.update(changed)
-    scorer.commit(changed)
-    st.pnode, st.snode, st.location_score = sim.pnode, sim.snode, sim.location_score
-    return out
+        moves.append((sim, res, dict(changed)))
+        sim = _moved(sim, res)
+    return _Trial(moves, changed, sim)
+
+
+class _Sequencer:
+    def __init__(self, gs: GroupState, force: bool) -> None:
+        self.gs, self.force = gs, force
+        self.nodes = {n.idx: n for n in gs.nodes}
+        self.scorer = Scorer(gs.nodes)
+        self.steps: list[Step] = []
+
+    def name(self, k: int) -> str:
+        return self.gs.all_nodes[k].name if k >= 0 else "secondary"
+
+    def commit(self, k: int, tr: _Trial) -> list[Step]:
+        out = [step_of(self.gs, before, res, self.scorer.score_with(ch)) for before, res, ch in tr.moves]
+        self.nodes.update(tr.changed)
+        self.scorer.commit(tr.changed)
+        st = self.gs.instances[k]
+        st.pnode, st.snode, st.location_score = tr.final.pnode, tr.final.snode, tr.final.location_score
+        self.steps.extend(out)
+        return out
+
+    def first_way(self, nodes: dict[int, NodeState], k: int, ways: list[Way]) -> _Trial | str:
+        why = "no safe move"
+        for way in ways:
+            tr = _check_way(nodes, self.gs.instances[k], way, self.force)
+            if not isinstance(tr, str):
+                return tr
+            why = self._named(tr)
+        return why
+
+    def _named(self, why: str) -> str:
+        head, _, rest = why.partition(": ")
+        kind, _, t = head.partition(" to ")
+        return f"{kind} to {self.name(int(t)) if t.lstrip('-').isdigit() else t}: {rest}"
+
+    def hop_moves(self, st: InstState, goal: tuple[int, int]) -> list[tuple[str, int]]:
+        """Temporary moves for a blocked instance: a failover, then a secondary on a node with slack."""
+        out: list[tuple[str, int]] = []
+        if st.snode >= 0:
+            out.append(("f", -1))
+            busy = {st.pnode, st.snode, *goal}
+            free = sorted((n for n in self.nodes.values() if not n.offline and n.idx not in busy),
+                          key=lambda n: -n.f_dsk)
+            out += [("r", n.idx) for n in free[:HOP_NODES]]
+        return out
+
+    def hop(self, pending: dict[int, list[Way]], target: dict[int, tuple[int, int]],
+            hops: dict[int, int]) -> Step | None:
+        """Break a cycle: the first safe temporary move that lets some pending instance move."""
+        order = sorted(pending, key=lambda k: (hops.get(k, 0), self.gs.instances[k].inst.dsk))
+        for k in order:
+            if hops.get(k, 0) >= MAX_HOPS_PER_INSTANCE:
+                continue
+            st = self.gs.instances[k]
+            for kind, t in self.hop_moves(st, target[k]):
+                tr = _check_way(self.nodes, st, [(kind, t)], self.force)
+                if isinstance(tr, str):
+                    continue
+                after = {**self.nodes, **tr.changed}
+                own = decompose(tr.final.pnode, tr.final.snode, *target[k])
+                if isinstance(self.first_way(after, k, own), str) and all(
+                        isinstance(self.first_way(after, o, pending[o]), str) for o in pending if o != k):
+                    continue  # helps nobody
+                hops[k] = hops.get(k, 0) + 1
+                (step,) = self.commit(k, tr)
+                pending[k] = own
+                return step
+        return None
 
 
 def sequence(gs: GroupState, target: dict[int, tuple[int, int]], force: bool = False) -> SequenceResult:
@@ -77,32 +189,35 @@ def sequence(gs: GroupState, target: dict[int, tuple[int, int]], force: bool = F
 
     Updates the instance placements in ``gs`` to what was reached.
     """
-    nodes = {n.idx: n for n in gs.nodes}
-    scorer = Scorer(gs.nodes)
-    score = scorer.score_with({})
-    pending: dict[int, list[list[tuple[str, int]]]] = {}
+    sq = _Sequencer(gs, force)
+    score = sq.scorer.score_with({})
+    pending: dict[int, list[Way]] = {}
     for k, (p, s) in target.items():
         st = gs.instances[k]
         if (st.pnode, st.snode) != (p, s):
             pending[k] = decompose(st.pnode, st.snode, p, s)
-    steps: list[Step] = []
     last_fail: dict[int, str] = {}
-    progress = True
-    while pending and progress:  # rounds: each pending instance tries its change, in order
+    hops: dict[int, int] = {}
+    hop_steps: list[Step] = []
+    while pending:
         progress = False
-        for k in list(pending):
-            st = gs.instances[k]
-            for way in pending[k]:
-                done = _try_way(gs, nodes, scorer, st, way, force)
-                if isinstance(done, str):
-                    last_fail[k] = done
-                    continue
-                steps.extend(done)
-                del pending[k]
-                progress = True
+        for k in list(pending):  # a round: each pending instance tries its change, in order
+            tr = sq.first_way(sq.nodes, k, pending[k])
+            if isinstance(tr, str):
+                last_fail[k] = tr
+                continue
+            sq.commit(k, tr)
+            del pending[k]
+            progress = True
+        if not progress:
+            step = sq.hop(pending, target, hops)
+            if step is None:
                 break
+            hop_steps.append(step)
     stuck = {gs.instances[k].inst.name: last_fail.get(k, "no safe move") for k in pending}
-    for k, n in nodes.items():
+    for k, n in sq.nodes.items():
         gs.all_nodes[k] = n
-    gs.nodes = [nodes[n.idx] for n in gs.nodes]
-    return SequenceResult(steps, steps[-1].score if steps else score, stuck, nodes)
+    gs.nodes = [sq.nodes[n.idx] for n in gs.nodes]
+    steps = sq.steps
+    return SequenceResult(steps, steps[-1].score if steps else score, stuck, sq.nodes,
+                          [f"{s.instance} {s.move_text()}" for s in hop_steps], sum(s.gb_copied for s in hop_steps))

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from planner.api import group_state, score_cluster
 from planner.model import EXTERNAL_MIRROR_TEMPLATES, Cluster
 from planner.placement import apply_placement
-from planner.plan import Plan, Step
+from planner.plan import SUBMOVES, Plan, Step
 from planner.rules import (
     PRIMARY,
     SECONDARY,
@@ -64,9 +64,6 @@ PLACINGS: dict[str, tuple[tuple[str, str, str, bool], ...]] = {
     "fr": (("S", PRIMARY, "offP", False), ("T", SECONDARY, "offP", False)),
     "frf": (("S", PRIMARY, "offP", True), ("T", PRIMARY, "offP", False), ("S", SECONDARY, "offP", False)),
 }
-#: What Ganeti really runs (``-C`` commands): used when checking transient states.
-SUBMOVES = {"f": ("f",), "fa": ("fa",), "r": ("r",), "rf": ("r", "f"), "fr": ("f", "r"),
-            "frf": ("f", "r", "f")}
 
 
 @dataclass(frozen=True)
