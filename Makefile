@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/planner balance $(DEFAULT) -C
+	$(BIN)/planner balance $(DEFAULT) -C --jobs-per-day 10 --window 09:00-17:00
 
 # Ganeti's own test data (htools *.data, RAPI dumps): downloaded, never committed.
 testdata:

@@ -81,8 +81,6 @@ def balance(cluster: Cluster, method: str = "greedy", opts=None, load_opts: Load
     >>> [(s.instance, s.move_text()) for s in plan.steps], round(plan.final_score, 8)
     ([('i2', 'r:nodeC f'), ('i1', 'r:nodeC')], 2.53114472)
     """
-    from planner.placement import apply_placement, placement_after
-
     check_plannable(cluster)
     load_opts = load_opts or LoadOptions()
     if method == "greedy":
@@ -98,7 +96,7 @@ def balance(cluster: Cluster, method: str = "greedy", opts=None, load_opts: Load
     else:
         raise PlannerError(cluster.origin, None, f"unknown planning method '{method}'")
     check_verified(cluster, plan, load_opts)
-    return plan, apply_placement(cluster, placement_after(cluster, plan.steps))
+    return plan, apply_placement_of(cluster, plan)
 
 
 class PlanRejected(PlannerError):
@@ -118,6 +116,51 @@ def check_verified(cluster: Cluster, plan, load_opts: LoadOptions) -> None:
     if plan.steps and not res.replay_score_matches:
         raise PlanRejected(cluster.origin, None, f"{plan.method} plan says final score {plan.final_score:.8f}, "
                            f"the verifier's replay gives {res.replay_score:.8f}")
+
+
+def sequence_to(cluster: Cluster, target: Cluster, load_opts: LoadOptions | None = None):
+    """A safe ordered Plan from ``cluster`` to the placement of ``target`` (same instances, by name).
+
+    Instances whose change has no safe order are left where they are and named in
+    ``plan.extra["stuck"]``; the plan is verified like every other.
+    """
+    import time
+
+    from planner.plan import Plan
+    from planner.planners.fastscore import Scorer
+    from planner.sequence import sequence
+
+    check_plannable(cluster)
+    load_opts = load_opts or LoadOptions()
+    t0 = time.perf_counter()
+    gs = load_group(cluster, load_opts)
+    node_idx = {n.name: k for k, n in enumerate(cluster.nodes)}
+    inst_idx = {i.name: k for k, i in enumerate(cluster.instances)}
+    goal: dict[int, tuple[int, int]] = {}
+    for i in target.instances:
+        k = inst_idx.get(i.name)
+        if k is None:
+            raise PlannerError(target.origin, None, f"instance '{i.name}' is not in {cluster.origin}")
+        names = [target.nodes[x].name if x >= 0 else None for x in (i.pnode, i.snode)]
+        for nm in names:
+            if nm is not None and nm not in node_idx:
+                raise PlannerError(target.origin, None, f"instance '{i.name}': node '{nm}' is not in {cluster.origin}")
+        p, s = (node_idx[nm] if nm is not None else -1 for nm in names)
+        if k in gs.group_instances and (p, s) != (cluster.instances[k].pnode, cluster.instances[k].snode):
+            goal[k] = (p, s)
+    initial = Scorer(gs.nodes).score_with({})
+    seq = sequence(gs, goal)
+    plan = Plan("sequence", initial, seq.final_score, seq.steps, wall_s=time.perf_counter() - t0,
+                group=gs.group_name, extra={"stuck": seq.stuck, "hops": seq.hops, "hop_gb": seq.hop_gb})
+    check_verified(cluster, plan, load_opts)
+    return plan, apply_placement_of(cluster, plan)
+
+
+def apply_placement_of(cluster: Cluster, plan):
+    """The cluster after ``plan``."""
+    from planner.placement import apply_placement, placement_after
+
+    return apply_placement(cluster, placement_after(cluster, plan.steps))
 
 
 def schedule_plan(cluster: Cluster, plan, timing=None, jobsets: str = "parallel", time_limit: float = 2.0,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from planner.cli_schedule import pop_schedule_options, schedule_options
 from planner.errors import PlannerError
 
 DEFAULT_CLUSTER = "scenarios/new-node-small-5n-73i-mimic.data"
@@ -99,6 +100,42 @@ def _hbal_options(f):
     return f
 
 
+def _no_overwrite(source: str, *outputs: str | None) -> None:
+    for path in outputs:
+        if path and Path(source).exists() and Path(path).resolve() == Path(source).resolve():
+            raise PlannerError(path, None, "refusing to overwrite the input file")
+
+
+def _write_outputs(c, source: str, plan, so: dict, method: str, lo, as_json: bool, print_commands: bool,
+                   commands_file: str | None, save_plan: str | None, closing: list[str], alias) -> bool:
+    """Schedule the plan, write the files asked for, print the JSON or the text; True after JSON."""
+    from planner.cli_schedule import apply_schedule, days_json, save_steps, schedule_lines
+    from planner.report import commands_text, script_text
+
+    days = apply_schedule(c, plan, so, method, lo)
+    if so["day_plan"]:
+        plan.extra["days"] = days_json(days, plan, so["window_s"])
+    if save_plan:
+        Path(save_plan).write_text(plan.dumps() + "\n")
+    if commands_file:
+        Path(commands_file).write_text(script_text(plan, alias, parallel=plan.schedule.status != "sequential"))
+    if so["save_steps"]:
+        save_steps(c, plan, so["save_steps"], (source,))
+    if as_json:
+        click.echo(plan.dumps())
+        return True
+    for line in closing:
+        click.echo(line)
+    if print_commands:
+        click.echo(commands_text(plan, alias))
+    if commands_file:
+        click.echo(f"The commands have been written to file '{commands_file}'")
+    if so["day_plan"]:
+        for line in schedule_lines(plan, days, so):
+            click.echo(line)
+    return False
+
+
 def _split(s: str) -> tuple[str, ...]:
     return tuple(x for x in s.split(",") if x)
 
@@ -118,6 +155,7 @@ def _split(s: str) -> tuple[str, ...]:
 @click.option("--commands", "commands_file", type=click.Path(dir_okay=False), help="Write a runnable script.")
 @click.option("--save-state", type=click.Path(dir_okay=False), help="Write the final cluster (htools text).")
 @click.option("--save-plan", type=click.Path(dir_okay=False), help="Write the plan as JSON.")
+@schedule_options
 def balance(cluster: str, method: str, as_json: bool, print_commands: bool, commands_file: str | None,
             save_state: str | None, save_plan: str | None, time_limit: float | None, seed: int, workers: int,
             max_gb: float | None, max_moves: int | None, target_score: float | None, **kw) -> None:
@@ -129,18 +167,15 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
     from planner.planners.greedy import GreedyOptions
     from planner.report import (
         balanced_message,
-        commands_text,
         hbal_preamble,
         hbal_text,
         move_line,
-        script_text,
         suffix_stripper,
     )
     from planner.state import LoadOptions, common_suffix, load_group
 
-    for path in (save_state, save_plan, commands_file):
-        if path and Path(cluster).exists() and Path(path).resolve() == Path(cluster).resolve():
-            raise PlannerError(path, None, "refusing to overwrite the input file")
+    so = pop_schedule_options(kw)
+    _no_overwrite(cluster, save_state, save_plan, commands_file)
     c = load(cluster)
     lo = LoadOptions(group=kw["group"], exclusion_tags=_split(kw["exclusion_tags"]),
                      ignore_dynu=kw["ignore_dynu"], offline_nodes=tuple(kw["offline"]),
@@ -183,26 +218,16 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         plan, final = plan_balance(c, method, go, lo, on_step=on_step)
     if save_state:
         save_text(final, save_state, inputs=(cluster,))
-    if save_plan:
-        Path(save_plan).write_text(plan.dumps() + "\n")
-    if commands_file:
-        Path(commands_file).write_text(script_text(plan, alias))
-    if as_json:
-        click.echo(plan.dumps())
+    if _write_outputs(c, cluster, plan, so, method, lo, as_json, print_commands, commands_file, save_plan,
+                      hbal_text(plan, imlen, nmlen, alias)[len(plan.steps):], alias):
         return
-    for line in hbal_text(plan, imlen, nmlen, alias)[len(plan.steps):]:
-        click.echo(line)
-    if print_commands:
-        click.echo(commands_text(plan, alias))
-    if commands_file:
-        click.echo(f"The commands have been written to file '{commands_file}'")
     err = _console(stderr=True)
     err.print(f"[dim]{plan.method}: {len(plan.steps)} moves in {len(plan.jobsets)} jobsets, "
               f"{plan.gb_copied:.0f} GB copied, {plan.migrations} migrations; planned in {plan.wall_s:.2f} s[/dim]")
     if plan.bound is not None and plan.gap is not None:
         err.print(f"[dim]status {plan.status}; surrogate objective {plan.extra.get('surrogate_objective', 0):.6f}, "
                   f"bound {plan.bound:.6f}, gap {plan.gap:.2%}; GB lower bound {plan.gb_lower_bound:.0f}[/dim]")
-    err.print(f"[dim]{plan.extra.get('verify', '')}[/dim]")
+    err.print(f"[dim]{plan.extra.get('verify', '')}; {plan.extra.get('schedule_check', '')}[/dim]")
     for name, why in plan.extra.get("stuck", {}).items():
         err.print(f"[yellow]not moved (no safe order): {name}: {why}[/yellow]")
 
@@ -254,6 +279,45 @@ def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: fl
     _console().print(frame_table(df))
     if csv_out:
         df.to_csv(csv_out, index=False)
+
+
+@cli.command()
+@click.argument("cluster", metavar="FILE")
+@click.argument("target", metavar="TARGET")
+@group_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--print-commands", "-C", "print_commands", is_flag=True, help="List the commands.")
+@click.option("--commands", "commands_file", type=click.Path(dir_okay=False), help="Write a runnable script.")
+@click.option("--save-plan", type=click.Path(dir_okay=False), help="Write the plan as JSON.")
+@schedule_options
+def sequence(cluster: str, target: str, group: str | None, as_json: bool, print_commands: bool,
+             commands_file: str | None, save_plan: str | None, **kw) -> None:
+    """Order the moves from FILE to the placement in TARGET safely (exit 2 if some cannot move)."""
+    from planner.api import load, sequence_to
+    from planner.report import hbal_text, suffix_stripper
+    from planner.state import LoadOptions, common_suffix
+
+    so = pop_schedule_options(kw)
+    _no_overwrite(cluster, save_plan, commands_file)
+    _no_overwrite(target, save_plan, commands_file)
+    c, t = load(cluster), load(target)
+    lo = LoadOptions(group=group)
+    plan, _ = sequence_to(c, t, lo)
+    alias = suffix_stripper(common_suffix([n.name for n in c.nodes] + [i.name for i in c.instances]))
+    imlen = max((len(alias(s.instance)) for s in plan.steps), default=0)
+    nmlen = max((len(alias(n.name)) for n in c.nodes), default=0)
+    if not _write_outputs(c, cluster, plan, so, "cpsat", lo, as_json, print_commands, commands_file, save_plan,
+                          hbal_text(plan, imlen, nmlen, alias), alias):
+        err = _console(stderr=True)
+        hops = plan.extra["hops"]
+        if hops:
+            err.print(f"[dim]cycles broken by {len(hops)} temporary move(s), {plan.extra['hop_gb']:.0f} GB extra: "
+                      f"{'; '.join(hops)}[/dim]")
+        err.print(f"[dim]{plan.extra.get('verify', '')}; {plan.extra.get('schedule_check', '')}[/dim]")
+    stuck = plan.extra["stuck"]
+    if stuck:
+        name, why = next(iter(stuck.items()))
+        raise PlannerError(target, None, f"no safe order for {len(stuck)} instance(s), e.g. {name}: {why}")
 
 
 @cli.command()

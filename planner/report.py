@@ -79,9 +79,23 @@ def commands_text(plan: Plan, alias=lambda n: n, first_only: bool = False) -> st
     return "\n".join(["", head, *body])
 
 
-def script_text(plan: Plan, alias=lambda n: n) -> str:
-    """A ``/bin/sh`` script running the jobsets in order, stopping if /tmp/stop-htools exists."""
-    lines = jobs_text(plan, alias)
+def parallel_jobs_text(plan: Plan, alias=lambda n: n) -> list[str]:
+    """Jobsets whose jobs run at the same time (one background subshell each); the script
+    waits for all of a jobset's jobs and stops at the first failure."""
+    out: list[str] = []
+    for j, ks in enumerate(plan.jobsets, start=1):
+        out += ["", f"echo jobset {j}, {len(ks)} jobs", "check", "pids="]
+        for n, k in enumerate(ks, start=1):
+            cmds = " && ".join(plan.steps[k].commands(alias))
+            out.append(f"( echo job {j}/{n}; {cmds} ) & pids=\"$pids $!\"")
+        out.append('for p in $pids; do wait "$p" || { echo "a job of jobset ' + str(j) + ' failed"; exit 1; }; done')
+    return out
+
+
+def script_text(plan: Plan, alias=lambda n: n, parallel: bool = False) -> str:
+    """A ``/bin/sh`` script running the jobsets in order, stopping if /tmp/stop-htools exists;
+    with ``parallel`` the jobs of a jobset run at the same time."""
+    lines = parallel_jobs_text(plan, alias) if parallel else jobs_text(plan, alias)
     return SCRIPT_HEADER + ("\n".join(lines) + "\n" if lines else "")
 
 
