@@ -175,7 +175,9 @@ def schedule_plan(cluster: Cluster, plan, timing=None, jobsets: str = "parallel"
     from planner.verify_schedule import verify_schedule
 
     ignore = bool(plan.extra.get("ignore_soft_errors"))
-    plan.schedule = schedule(plan.steps, timing, time_limit, seed, workers)
+    gs = load_group(cluster, load_opts or LoadOptions())
+    offline = frozenset(n.name for n in gs.nodes if n.offline)
+    plan.schedule = schedule(plan.steps, timing, time_limit, seed, workers, offline)
     chk = verify_schedule(cluster, plan, load_opts, ignore)
     if not chk.ok:
         plan.extra["schedule_warning"] = chk.message

@@ -1,7 +1,7 @@
 """Greedy vs CP-SAT vs real hbal, side by side; Pareto curves of score against moves or GB.
 
->>> round(est_hours(Plan("x", 1.0, 0.5, [Step("i", "r", "a", "b", "a", "c", 45.0)]), 45.0, 60.0), 4)
-0.2844
+>>> round(est_hours(Plan("x", 1.0, 0.5, [Step("i", "r", "a", "b", "a", "c", 45.0)])), 4)
+0.2613
 """
 
 from __future__ import annotations
@@ -15,23 +15,18 @@ import pandas as pd
 
 from planner.model import Cluster
 from planner.plan import Plan, Step
+from planner.schedule import Timing
 from planner.state import LoadOptions
 
 MOVE_LINE = re.compile(r"^\s+\d+\. (\S+)\s+(\S+)\s+=> (\S+)\s+(\S+) a=(.*)$")
 _KIND = {"f": "f", "fa": "fa", "r": "r", "r f": "rf", "f r": "fr", "f r f": "frf"}
 
 
-def est_hours(plan: Plan, bandwidth_mb_s: float = 45.0, migration_s: float = 60.0) -> float:
-    """Wall time if each jobset runs its jobs in parallel: Σ over jobsets of its longest job.
-
-    A job is its migrations (``migration_s`` each) plus its disk copy at ``bandwidth_mb_s`` (the
-    known 5-node case: 10–40 GB copies took 10–15 minutes each).
-    """
-    total = 0.0
-    for js in plan.jobsets:
-        total += max(plan.steps[k].migrations * migration_s + plan.steps[k].gb_copied * 1024 / bandwidth_mb_s
-                     for k in js)
-    return total / 3600
+def est_hours(plan: Plan, timing: Timing | None = None) -> float:
+    """Wall time when the jobsets run one after another, each as long as its longest job
+    (durations: :class:`planner.schedule.Timing`)."""
+    timing = timing or Timing()
+    return sum(max(timing.duration(plan.steps[k]) for k in js) for js in plan.jobsets) / 3600
 
 
 def parse_hbal_moves(out: str, cluster: Cluster) -> list[Step]:
@@ -79,26 +74,30 @@ def run_hbal(path: str, cluster: Cluster, group: str | None = None, timeout: flo
     return Plan("hbal", initial, final, steps, status=status, wall_s=time.perf_counter() - t0)
 
 
-def summary(plan: Plan, **est) -> dict:
+def summary(plan: Plan, timing: Timing | None = None) -> dict:
+    free = plan.schedule.makespan_s / 3600 if plan.schedule is not None else None
     return {"method": plan.method, "status": plan.status, "initial_score": plan.initial_score,
             "final_score": plan.final_score, "moves": len(plan.steps), "gb_copied": plan.gb_copied,
-            "migrations": plan.migrations, "jobsets": len(plan.jobsets), "est_hours": est_hours(plan, **est),
-            "plan_s": plan.wall_s}
+            "migrations": plan.migrations, "jobsets": len(plan.jobsets), "est_hours": est_hours(plan, timing),
+            "free_running_hours": free, "plan_s": plan.wall_s}
 
 
 def compare(path: str, cluster: Cluster, lo: LoadOptions, cpsat_opts=None, with_hbal: bool = True,
-            hbal_timeout: float = 300.0) -> tuple[pd.DataFrame, dict[str, Plan]]:
-    """One row per planner (greedy, cpsat, hbal when installed and asked for)."""
-    from planner.api import balance
+            hbal_timeout: float = 300.0, timing: Timing | None = None) -> tuple[pd.DataFrame, dict[str, Plan]]:
+    """One row per planner (greedy, cpsat, hbal when installed and asked for); greedy and hbal
+    run hbal's jobsets, CP-SAT its safe parallel schedule's."""
+    from planner.api import balance, schedule_plan
     from planner.planners.cpsat import CpsatOptions
 
     plans = {"greedy": balance(cluster, "greedy", None, lo)[0],
              "cpsat": balance(cluster, "cpsat", cpsat_opts or CpsatOptions(), lo)[0]}
+    schedule_plan(cluster, plans["greedy"], timing, "hbal", load_opts=lo)
+    schedule_plan(cluster, plans["cpsat"], timing, "parallel", load_opts=lo)
     if with_hbal:
         h = run_hbal(path, cluster, lo.group, hbal_timeout)
         if h is not None:
             plans["hbal"] = h
-    return pd.DataFrame([summary(p) for p in plans.values()]), plans
+    return pd.DataFrame([summary(p, timing) for p in plans.values()]), plans
 
 
 def pareto(cluster: Cluster, lo: LoadOptions, ks: list[int], by: str = "moves", time_limit: float = 10.0,

@@ -10,7 +10,7 @@ flagged as overrunning.
 (32400, 63000)
 >>> w = (9 * 3600, 12 * 3600)
 >>> [(d.jobs, d.overrun) for d in pack([[0, 1], [2], [3]], [3600, 1800, 7200, 600], 2, w)]
-[([0, 1], False), ([2], False), ([3], False)]
+[([0, 1], False), ([2, 3], False)]
 """
 
 from __future__ import annotations

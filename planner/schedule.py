@@ -16,15 +16,16 @@ On one node, consecutive ``release`` jobs commute with each other, so do consecu
 jobs (every state they can produce lies between two checked states, and every rule is monotone
 in them), and ``neutral`` jobs commute with everything; all other pairs keep the plan's order.
 On top of that a node runs at most ``max_per_node`` jobs at a time (``release`` jobs excepted:
-the old secondary only drops its volume).
+the old secondary only drops its volume).  Offline nodes (being emptied) take part in neither:
+no rule holds on them and they run nothing.
 
 :func:`schedule` builds the precedence graph, a list schedule in plan order, then (small enough
 plans) a CP-SAT schedule minimising the makespan, hinted by the list schedule; jobsets are the
 same graph layered as early as possible.
 
 >>> from planner.plan import Step
->>> effects(Step("i", "r", "a", "b", "a", "c", 10.0))
-{'a': 'neutral', 'b': 'release', 'c': 'gain'}
+>>> sorted(effects(Step("i", "r", "a", "b", "a", "c", 10.0)).items())
+[('a', 'neutral'), ('b', 'release'), ('c', 'gain')]
 >>> Timing().duration(Step("i", "rf", "a", "b", "c", "a", 10.0))
 642.4
 """
@@ -82,8 +83,16 @@ class Graph:
     groups: list[list[int]]
     demand: list[list[str]]  #: nodes whose job slots the job takes
 
+    def member(self) -> dict[int, list[int]]:
+        """Job → the groups it belongs to."""
+        out: dict[int, list[int]] = {}
+        for x, grp in enumerate(self.groups):
+            for j in grp:
+                out.setdefault(j, []).append(x)
+        return out
 
-def precedence(steps: list[Step]) -> Graph:
+
+def precedence(steps: list[Step], offline: frozenset[str] = frozenset()) -> Graph:
     """The order constraints that keep every reachable state one the plan's order checked."""
     preds: list[list[int]] = [[] for _ in steps]
     gpreds: list[list[int]] = [[] for _ in steps]
@@ -96,7 +105,7 @@ def precedence(steps: list[Step]) -> Graph:
         if st.instance in last_of:
             preds[j].append(last_of[st.instance])
         last_of[st.instance] = j
-        eff = effects(st)
+        eff = {n: e for n, e in effects(st).items() if n not in offline}
         demand.append([n for n, e in eff.items() if e != RELEASE])
         for n, e in eff.items():
             if e == NEUTRAL:
@@ -148,10 +157,7 @@ def list_schedule(steps: list[Step], g: Graph, dur: list[float], cap: int) -> li
     lanes: dict[str, list[float]] = {}
     ends = [0.0] * len(steps)
     gend = [0.0] * len(g.groups)
-    member: dict[int, list[int]] = {}
-    for x, grp in enumerate(g.groups):
-        for j in grp:
-            member.setdefault(j, []).append(x)
+    member = g.member()
     starts = []
     for j in range(len(steps)):
         t = _ready(j, g, ends, gend)
@@ -171,10 +177,7 @@ def layers(steps: list[Step], g: Graph, cap: int) -> list[list[int]]:
     lay = [0] * len(steps)
     glay = [-1] * len(g.groups)
     use: list[dict[str, int]] = []
-    member: dict[int, list[int]] = {}
-    for x, grp in enumerate(g.groups):
-        for j in grp:
-            member.setdefault(j, []).append(x)
+    member = g.member()
     for j in range(len(steps)):
         k = max([0] + [lay[i] + 1 for i in g.preds[j]] + [glay[x] + 1 for x in g.gpreds[j]])
         while k < len(use) and any(use[k].get(n, 0) >= cap for n in g.demand[j]):
@@ -189,6 +192,14 @@ def layers(steps: list[Step], g: Graph, cap: int) -> list[list[int]]:
     out: list[list[int]] = [[] for _ in use]
     for j, k in enumerate(lay):
         out[k].append(j)
+    return out
+
+
+def _layer_of(sets: list[list[int]]) -> list[int]:
+    out = [0] * sum(len(js) for js in sets)
+    for k, js in enumerate(sets):
+        for j in js:
+            out[j] = k
     return out
 
 
@@ -238,10 +249,7 @@ def lower_bound(g: Graph, dur: list[float], cap: int) -> float:
     """No schedule is shorter: the longest precedence chain, or the busiest node's work / cap."""
     ends = [0.0] * len(dur)
     gend = [0.0] * len(g.groups)
-    member: dict[int, list[int]] = {}
-    for x, grp in enumerate(g.groups):
-        for j in grp:
-            member.setdefault(j, []).append(x)
+    member = g.member()
     work: dict[str, float] = {}
     for j, d in enumerate(dur):
         ends[j] = _ready(j, g, ends, gend) + d
@@ -263,11 +271,11 @@ def sequential(steps: list[Step], timing: Timing | None = None) -> Schedule:
 
 
 def schedule(steps: list[Step], timing: Timing | None = None, time_limit: float = 5.0, seed: int = 1,
-             workers: int = 2) -> Schedule:
+             workers: int = 2, offline: frozenset[str] = frozenset()) -> Schedule:
     """A safe parallel schedule of ``steps`` (kept in plan order when nothing better is found)."""
     timing = timing or Timing()
     t0 = time.perf_counter()
-    g = precedence(steps)
+    g = precedence(steps, offline)
     dur = [timing.duration(s) for s in steps]
     cap = max(1, timing.max_per_node)
     starts, status = list_schedule(steps, g, dur, cap), "list"
@@ -282,5 +290,11 @@ def schedule(steps: list[Step], timing: Timing | None = None, time_limit: float 
             starts, status = res
     ends = [a + d for a, d in zip(starts, dur, strict=True)]
     sets = layers(steps, g, cap)
+    if len(sets) > lower_bound(g, [1.0] * len(steps), cap) and len(steps) <= CPSAT_MAX_JOBS and time_limit > 0:
+        res = _cpsat(steps, g, [1] * len(steps), cap, [float(k) for k in _layer_of(sets)],
+                     math.ceil(lower_bound(g, [1.0] * len(steps), cap)), time_limit, seed, workers)
+        if res is not None and max(res[0]) + 1 < len(sets):
+            sets = [[j for j in range(len(steps)) if res[0][j] == k] for k in range(int(max(res[0])) + 1)]
+            sets = [js for js in sets if js]
     return Schedule(starts, ends, sets, max(ends, default=0.0), sum(max(dur[j] for j in js) for js in sets),
                     sum(dur), status, timing, time.perf_counter() - t0)

@@ -9,7 +9,8 @@ written apart from it, accepts a schedule when
   that node's role unchanged (one of them), or both only drop a secondary there, or both only
   add one there: every state they can produce lies between two states the replay checked;
 * no node runs more than ``max_per_node`` such jobs at once (jobs only dropping a secondary on it
-  are not counted).
+  are not counted);
+* offline nodes (the cluster's, and ``-O``) are exempt: no rule holds on them.
 
 >>> from planner.plan import Step
 >>> on_node(Step("i", "fr", "a", "b", "b", "c", 1.0), "c"), on_node(Step("i", "fr", "a", "b", "b", "c", 1.0), "a")
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from planner.model import Cluster
 from planner.plan import SUBMOVES, Plan, Step
-from planner.state import LoadOptions
+from planner.state import LoadOptions, resolve_names
 
 
 def _placements(st: Step) -> list[tuple[str, str]]:
@@ -50,24 +51,24 @@ def _touched(st: Step) -> set[str]:
     return {n for pl in _placements(st) for n in pl if n}
 
 
-def _clash(a: Step, b: Step) -> str | None:
-    for n in sorted(_touched(a) & _touched(b)):
+def _clash(a: Step, b: Step, exempt: frozenset[str]) -> str | None:
+    for n in sorted(_touched(a) & _touched(b) - exempt):
         ka, kb = on_node(a, n), on_node(b, n)
         if "const" not in (ka, kb) and not (ka == kb and ka in ("release", "gain")):
             return f"{a.instance} ({ka}) and {b.instance} ({kb}) run at once on {n}"
     return None
 
 
-def _concurrency(steps: list[Step], groups: list[list[int]], cap: int) -> str | None:
+def _concurrency(steps: list[Step], groups: list[list[int]], cap: int, exempt: frozenset[str]) -> str | None:
     """Pairwise clashes and per-node load inside each group of jobs running at once."""
     for grp in groups:
         load: dict[str, int] = {}
         for x, j in enumerate(grp):
             for k in grp[x + 1:]:
-                why = _clash(steps[j], steps[k])
+                why = _clash(steps[j], steps[k], exempt)
                 if why:
                     return why
-            for n in _touched(steps[j]):
+            for n in _touched(steps[j]) - exempt:
                 if on_node(steps[j], n) != "release":
                     load[n] = load.get(n, 0) + 1
                     if load[n] > cap:
@@ -113,8 +114,11 @@ def verify_schedule(cluster: Cluster, plan: Plan, opts: LoadOptions | None = Non
                      ignore_soft_errors, opts=opts, transient=True)
         if not res.ok:
             return ScheduleCheck(False, f"in {name} order, {res.message()}")
+    opts = opts or LoadOptions()
+    exempt = frozenset(n.name for n in cluster.nodes if n.offline) | frozenset(
+        resolve_names(opts.offline_nodes, [n.name for n in cluster.nodes], "node"))
     for name, groups in (("jobset", sched.jobsets), ("time", _overlapping(sched.starts, sched.ends))):
-        why = _concurrency(plan.steps, groups, cap)
+        why = _concurrency(plan.steps, groups, cap, exempt)
         if why:
             return ScheduleCheck(False, f"{name}: {why}")
     return ScheduleCheck(True, f"schedule verified: {len(sched.jobsets)} jobsets, "

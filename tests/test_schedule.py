@@ -119,3 +119,11 @@ def test_cli_bad_window_is_one_line_exit_2(capsys) -> None:
         main(["balance", str(DATA / "n1-order.data"), "--window", "25:00-26:00"])
     assert e.value.code == 2
     assert capsys.readouterr().err.strip() == "planner: error: --window: '25:00-26:00' is not HH:MM-HH:MM"
+
+
+def test_jobs_leaving_an_offline_node_do_not_wait_for_each_other() -> None:
+    x = Step("i1", "fr", "o", "b", "b", "c", 10.0)  # both fail over off o, then copy to a new secondary
+    y = Step("i2", "fr", "o", "d", "d", "e", 10.0)
+    assert precedence([x, y]).gpreds[1] and schedule([x, y]).jobsets == [[0], [1]]
+    assert not precedence([x, y], frozenset({"o"})).gpreds[1]
+    assert schedule([x, y], offline=frozenset({"o"})).jobsets == [[0, 1]]

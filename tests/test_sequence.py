@@ -57,8 +57,8 @@ def test_the_naive_order_would_break_n1_the_sequenced_one_does_not() -> None:
 def test_sequenced_moves_are_safe_between_commands() -> None:
     # from tests/test_verify.py: hbal accepts f r:nC for i2, but between the migration and the
     # replace-disks nB would fail N+1; the sequencer must not emit it
-    from tests.test_verify import CLUSTER
     from planner.io.htools_text import parse_text
+    from tests.test_verify import CLUSTER
 
     c = parse_text(CLUSTER, "verify.data")
     t = parse_text(CLUSTER.replace("i2|1024|10000|1|running|Y|nB|nA|", "i2|1024|10000|1|running|Y|nA|nC|"),
