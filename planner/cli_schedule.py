@@ -8,8 +8,8 @@ import click
 
 from planner.dayplan import Day, pack, parse_window
 from planner.errors import PlannerError
-from planner.plan import Plan
-from planner.schedule import Timing
+from planner.plan import Plan, jobs_in
+from planner.schedule import Timing, jobsets_seconds
 
 SCHEDULE_KEYS = ("jobsets", "bandwidth", "migration_seconds", "replace_overhead", "max_per_node", "jobs_per_day",
                  "window", "schedule_time_limit", "save_steps", "day_plan")
@@ -61,7 +61,7 @@ def apply_schedule(cluster, plan: Plan, so: dict, method: str, load_opts) -> lis
     mode = so["jobsets"] or ("hbal" if method == "greedy" else "parallel")
     schedule_plan(cluster, plan, timing_of(so), mode, so["schedule_time_limit"], load_opts=load_opts)
     dur = [plan.schedule.timing.duration(s) for s in plan.steps]
-    return pack(plan.jobsets, dur, so["jobs_per_day"], so["window_s"])
+    return pack(plan.jobsets, dur, so["jobs_per_day"], so["window_s"], plan.steps)
 
 
 def _h(seconds: float) -> str:
@@ -72,11 +72,12 @@ def schedule_lines(plan: Plan, days: list[Day], so: dict) -> list[str]:
     """The schedule summary and the day plan, as text."""
     s = plan.schedule
     t = s.timing
-    dur = [t.duration(x) for x in plan.steps]
-    jobsets_s = sum(max(dur[j] for j in js) for js in plan.jobsets)
+    n_jobs = sum(len(jobs_in(js, plan.steps)) for js in plan.jobsets)
+    jobsets_s = jobsets_seconds(plan.steps, plan.jobsets, t)
     out = ["", f"Schedule ({t.max_per_node} job(s) per node at once; replace-disks {t.replace_overhead_s:.0f} s "
                f"+ GB at {t.bandwidth_mb_s:.0f} MB/s; migration {t.migration_s:.0f} s):",
-           f"  {len(plan.steps)} jobs in {len(plan.jobsets)} jobsets: {_h(jobsets_s)} running the jobsets in order, "
+           f"  {len(plan.steps)} moves as {n_jobs} jobs in {len(plan.jobsets)} jobsets: {_h(jobsets_s)} running "
+           "the jobsets in order, "
            f"{_h(s.makespan_s)} free-running ({s.status}), {_h(s.serial_s)} one job at a time"]
     if plan.extra.get("schedule_warning"):
         out.append(f"  parallel schedule refused ({plan.extra['schedule_warning']}); one job at a time")
@@ -92,13 +93,14 @@ def schedule_lines(plan: Plan, days: list[Day], so: dict) -> list[str]:
         gb = sum(plan.steps[j].gb_copied for j in d.jobs)
         names = ", ".join(plan.steps[j].instance for j in d.jobs[:4]) + (", …" if len(d.jobs) > 4 else "")
         flag = "  (longer than the window)" if d.overrun else ""
-        out.append(f"  day {d.day:2d}  {start}-{end}  jobsets {span:<7} {len(d.jobs):3d} jobs {gb:8.0f} GB  "
+        out.append(f"  day {d.day:2d}  {start}-{end}  jobsets {span:<7} {d.n_jobs:3d} jobs {gb:8.0f} GB  "
                    f"{names}{flag}")
     return out
 
 
 def days_json(days: list[Day], plan: Plan, window: tuple[int, int]) -> list[dict]:
-    return [{"day": d.day, "start": d.start_end(window)[0], "end": d.start_end(window)[1], "jobs": d.jobs,
+    return [{"day": d.day, "start": d.start_end(window)[0], "end": d.start_end(window)[1], "steps": d.jobs,
+             "jobs": d.n_jobs,
              "instances": [plan.steps[j].instance for j in d.jobs], "hours": d.used_s / 3600,
              "gb": sum(plan.steps[j].gb_copied for j in d.jobs), "overrun": d.overrun} for d in days]
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from planner.model import Cluster
 from planner.plan import Plan, Step
-from planner.schedule import Timing
+from planner.schedule import Timing, jobsets_seconds
 from planner.state import LoadOptions
 
 MOVE_LINE = re.compile(r"^\s+\d+\. (\S+)\s+(\S+)\s+=> (\S+)\s+(\S+) a=(.*)$")
@@ -25,8 +25,7 @@ _KIND = {"f": "f", "fa": "fa", "r": "r", "r f": "rf", "f r": "fr", "f r f": "frf
 def est_hours(plan: Plan, timing: Timing | None = None) -> float:
     """Wall time when the jobsets run one after another, each as long as its longest job
     (durations: :class:`planner.schedule.Timing`)."""
-    timing = timing or Timing()
-    return sum(max(timing.duration(plan.steps[k]) for k in js) for js in plan.jobsets) / 3600
+    return jobsets_seconds(plan.steps, plan.jobsets, timing) / 3600
 
 
 def parse_hbal_moves(out: str, cluster: Cluster) -> list[Step]:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from planner.errors import PlannerError
+from planner.plan import jobs_in
 
 FULL_DAY = (0, 24 * 3600)
 
@@ -46,6 +47,7 @@ def clock(seconds: float) -> str:
 class Day:
     day: int
     jobs: list[int] = field(default_factory=list)  #: step indexes, in running order
+    n_jobs: int = 0  #: jobs (one instance's consecutive steps make one)
     jobsets: list[list[int]] = field(default_factory=list)  #: the batches run that day
     used_s: float = 0.0
     overrun: bool = False
@@ -55,25 +57,29 @@ class Day:
 
 
 def pack(jobsets: list[list[int]], durations: list[float], jobs_per_day: int | None,
-         window: tuple[int, int] = FULL_DAY) -> list[Day]:
-    """Jobsets (step indexes) packed into days; each jobset lasts as long as its longest job."""
+         window: tuple[int, int] = FULL_DAY, steps=None) -> list[Day]:
+    """Jobsets (step indexes) packed into days; each jobset lasts as long as its longest job.
+
+    With ``steps``, consecutive steps of one instance in a jobset are one job (never split)."""
     length = window[1] - window[0]
     days = [Day(1)]
     for js in jobsets:
-        rest = list(js)
+        rest = jobs_in(js, steps) if steps is not None else [[k] for k in js]
         while rest:
             day = days[-1]
-            room = len(rest) if jobs_per_day is None else jobs_per_day - len(day.jobs)
+            room = len(rest) if jobs_per_day is None else jobs_per_day - day.n_jobs
             if room <= 0:
                 days.append(Day(day.day + 1))
                 continue
             chunk = rest[:room]
-            took = max(durations[j] for j in chunk)
+            took = max(sum(durations[k] for k in job) for job in chunk)
             if day.jobs and day.used_s + took > length:
                 days.append(Day(day.day + 1))
                 continue
-            day.jobs += chunk
-            day.jobsets.append(chunk)
+            flat = [k for job in chunk for k in job]
+            day.jobs += flat
+            day.jobsets.append(flat)
+            day.n_jobs += len(chunk)
             day.used_s += took
             day.overrun = day.used_s > length
             rest = rest[len(chunk):]

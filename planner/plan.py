@@ -86,6 +86,23 @@ class Step:
         }[self.move]
 
 
+def jobs_in(indexes: list[int], steps: list[Step]) -> list[list[int]]:
+    """Steps (by index) grouped into jobs: consecutive steps of one instance run as one job.
+
+    >>> s = [Step("x", "r", "a", "b", "a", "c", 1.0), Step("x", "f", "a", "c", "c", "a", 0.0),
+    ...      Step("y", "f", "d", "e", "e", "d", 0.0)]
+    >>> jobs_in([0, 1, 2], s)
+    [[0, 1], [2]]
+    """
+    out: list[list[int]] = []
+    for k in indexes:
+        if out and steps[out[-1][-1]].instance == steps[k].instance:
+            out[-1].append(k)
+        else:
+            out.append([k])
+    return out
+
+
 def backward_jobsets(steps: list[Step]) -> list[list[int]]:
     """Group step indexes into jobsets as hbal does: from the last move backwards."""
     sets: list[list[int]] = []

@@ -2,7 +2,7 @@
 
 Names are shown as hbal shows them: with the cluster's common domain suffix stripped.
 
->>> from planner.plan import Plan, Step
+>>> from planner.plan import Plan, Step, jobs_in
 >>> p = Plan("greedy", 46.9, 26.5, [Step("inst-p2", "frf", "node-E", "node-3", "node-1", "node-3",
 ...                                      0.9765625, 26.52581735)])
 >>> print(move_line(p.steps[0], 1, 7, 6))
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from planner.plan import Plan, Step
+from planner.plan import Plan, Step, jobs_in
 
 SCRIPT_HEADER = """#!/bin/sh
 
@@ -60,15 +60,17 @@ def move_line(step: Step, pos: int, imlen: int, nmlen: int, alias=lambda n: n) -
 
 
 def jobs_text(plan: Plan, alias=lambda n: n, first_only: bool = False) -> list[str]:
-    """hbal's ``formatCmds`` lines (with the ``  check`` lines of the script form)."""
+    """hbal's ``formatCmds`` lines (with the ``  check`` lines of the script form); consecutive
+    steps of one instance in a jobset are one job."""
     out: list[str] = []
     sets = plan.jobsets[:1] if first_only else plan.jobsets
     for j, ks in enumerate(sets, start=1):
-        for n, k in enumerate(ks, start=1):
+        jobs = jobs_in(ks, plan.steps)
+        for n, job in enumerate(jobs, start=1):
             if n == 1:
-                out += ["", f"echo jobset {j}, {len(ks)} jobs"]
+                out += ["", f"echo jobset {j}, {len(jobs)} jobs"]
             out += [f"  echo job {j}/{n}", "  check"]
-            out += ["  " + c for c in plan.steps[k].commands(alias)]
+            out += ["  " + c for k in job for c in plan.steps[k].commands(alias)]
     return out
 
 
@@ -84,9 +86,10 @@ def parallel_jobs_text(plan: Plan, alias=lambda n: n) -> list[str]:
     waits for all of a jobset's jobs and stops at the first failure."""
     out: list[str] = []
     for j, ks in enumerate(plan.jobsets, start=1):
-        out += ["", f"echo jobset {j}, {len(ks)} jobs", "check", "pids="]
-        for n, k in enumerate(ks, start=1):
-            cmds = " && ".join(plan.steps[k].commands(alias))
+        jobs = jobs_in(ks, plan.steps)
+        out += ["", f"echo jobset {j}, {len(jobs)} jobs", "check", "pids="]
+        for n, job in enumerate(jobs, start=1):
+            cmds = " && ".join(c for k in job for c in plan.steps[k].commands(alias))
             out.append(f"( echo job {j}/{n}; {cmds} ) & pids=\"$pids $!\"")
         out.append('for p in $pids; do wait "$p" || { echo "a job of jobset ' + str(j) + ' failed"; exit 1; }; done')
     return out

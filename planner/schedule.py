@@ -23,7 +23,7 @@ no rule holds on them and they run nothing.
 plans) a CP-SAT schedule minimising the makespan, hinted by the list schedule; jobsets are the
 same graph layered as early as possible.
 
->>> from planner.plan import Step
+>>> from planner.plan import Step, jobs_in
 >>> sorted(effects(Step("i", "r", "a", "b", "a", "c", 10.0)).items())
 [('a', 'neutral'), ('b', 'release'), ('c', 'gain')]
 >>> Timing().duration(Step("i", "rf", "a", "b", "c", "a", 10.0))
@@ -37,7 +37,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 
-from planner.plan import Step
+from planner.plan import Step, jobs_in
 
 NEUTRAL, RELEASE, GAIN, MIXED = "neutral", "release", "gain", "mixed"
 CPSAT_MAX_JOBS = 1500  #: larger plans keep the list schedule
@@ -56,6 +56,12 @@ class Timing:
         """Seconds for one job: its migrations, then its disk copy."""
         copy = step.disk_copies * (self.replace_overhead_s + step.gb_copied * 1024 / self.bandwidth_mb_s)
         return round(step.migrations * self.migration_s + copy, 1)
+
+
+def jobsets_seconds(steps: list[Step], jobsets: list[list[int]], timing: Timing | None = None) -> float:
+    """Wall time when the jobsets run one after another, each as long as its longest job."""
+    timing = timing or Timing()
+    return sum(max(sum(timing.duration(steps[k]) for k in job) for job in jobs_in(js, steps)) for js in jobsets)
 
 
 def effects(step: Step) -> dict[str, str]:
@@ -92,20 +98,37 @@ class Graph:
         return out
 
 
-def precedence(steps: list[Step], offline: frozenset[str] = frozenset()) -> Graph:
-    """The order constraints that keep every reachable state one the plan's order checked."""
-    preds: list[list[int]] = [[] for _ in steps]
-    gpreds: list[list[int]] = [[] for _ in steps]
+def job_effects(steps: list[Step], job: list[int]) -> dict[str, str]:
+    """Per node, what a job of several steps (one instance, in order) does to it."""
+    seen: dict[str, set[str]] = {}
+    for k in job:
+        for n, e in effects(steps[k]).items():
+            seen.setdefault(n, set()).add(e)
+    out = {}
+    for n, es in seen.items():
+        es = es - {NEUTRAL}
+        out[n] = NEUTRAL if not es else es.pop() if len(es) == 1 and MIXED not in es else MIXED
+    return out
+
+
+def precedence(steps: list[Step], offline: frozenset[str] = frozenset(),
+               jobs: list[list[int]] | None = None) -> Graph:
+    """The order constraints (between ``jobs``, default one per step) that keep every reachable
+    state one the plan's order checked."""
+    jobs = jobs if jobs is not None else [[k] for k in range(len(steps))]
+    preds: list[list[int]] = [[] for _ in jobs]
+    gpreds: list[list[int]] = [[] for _ in jobs]
     groups: list[list[int]] = []
     demand: list[list[str]] = []
     cur: dict[str, tuple[int, str]] = {}  #: node → (open group, its kind)
     prev: dict[str, int] = {}  #: node → the group before the open one
     last_of: dict[str, int] = {}
-    for j, st in enumerate(steps):
-        if st.instance in last_of:
-            preds[j].append(last_of[st.instance])
-        last_of[st.instance] = j
-        eff = {n: e for n, e in effects(st).items() if n not in offline}
+    for j, job in enumerate(jobs):
+        name = steps[job[0]].instance
+        if name in last_of:
+            preds[j].append(last_of[name])
+        last_of[name] = j
+        eff = {n: e for n, e in job_effects(steps, job).items() if n not in offline}
         demand.append([n for n, e in eff.items() if e != RELEASE])
         for n, e in eff.items():
             if e == NEUTRAL:
@@ -127,9 +150,9 @@ def precedence(steps: list[Step], offline: frozenset[str] = frozenset()) -> Grap
 class Schedule:
     """Start and end seconds per job, the jobsets, and the makespans compared."""
 
-    starts: list[float]
+    starts: list[float]  #: per step
     ends: list[float]
-    jobsets: list[list[int]]
+    jobsets: list[list[int]]  #: step indexes; consecutive steps of one instance are one job
     makespan_s: float  #: free-running schedule (each job starts when it may)
     jobsets_s: float  #: jobsets run one after another, each as long as its longest job
     serial_s: float  #: one job at a time
@@ -152,14 +175,14 @@ def _ready(j: int, g: Graph, ends: list[float], gend: list[float]) -> float:
     return max([0.0] + [ends[i] for i in g.preds[j]] + [gend[x] for x in g.gpreds[j]])
 
 
-def list_schedule(steps: list[Step], g: Graph, dur: list[float], cap: int) -> list[float]:
+def list_schedule(g: Graph, dur: list[float], cap: int) -> list[float]:
     """Starts of a schedule in plan order: each job as early as its predecessors and slots allow."""
     lanes: dict[str, list[float]] = {}
-    ends = [0.0] * len(steps)
+    ends = [0.0] * len(dur)
     gend = [0.0] * len(g.groups)
     member = g.member()
     starts = []
-    for j in range(len(steps)):
+    for j in range(len(dur)):
         t = _ready(j, g, ends, gend)
         for n in g.demand[j]:
             t = max(t, lanes.setdefault(n, [0.0] * cap)[0])
@@ -172,13 +195,13 @@ def list_schedule(steps: list[Step], g: Graph, dur: list[float], cap: int) -> li
     return starts
 
 
-def layers(steps: list[Step], g: Graph, cap: int) -> list[list[int]]:
+def layers(g: Graph, cap: int) -> list[list[int]]:
     """Jobsets: the precedence graph layered as early as possible, at most ``cap`` jobs per node."""
-    lay = [0] * len(steps)
+    lay = [0] * len(g.preds)
     glay = [-1] * len(g.groups)
     use: list[dict[str, int]] = []
     member = g.member()
-    for j in range(len(steps)):
+    for j in range(len(g.preds)):
         k = max([0] + [lay[i] + 1 for i in g.preds[j]] + [glay[x] + 1 for x in g.gpreds[j]])
         while k < len(use) and any(use[k].get(n, 0) >= cap for n in g.demand[j]):
             k += 1
@@ -203,26 +226,27 @@ def _layer_of(sets: list[list[int]]) -> list[int]:
     return out
 
 
-def _cpsat(steps: list[Step], g: Graph, dur: list[int], cap: int, hint: list[float], lb: int,
+def _cpsat(g: Graph, dur: list[int], cap: int, hint: list[float], lb: int,
            time_limit: float, seed: int, workers: int) -> tuple[list[float], str] | None:
     from ortools.sat.python import cp_model
 
     horizon = int(max(s + d for s, d in zip(hint, dur, strict=True))) + 1
     m = cp_model.CpModel()
-    s = [m.new_int_var(0, horizon, f"s{j}") for j in range(len(steps))]
-    iv = [m.new_fixed_size_interval_var(s[j], dur[j], f"i{j}") for j in range(len(steps))]
+    n = len(dur)
+    s = [m.new_int_var(0, horizon, f"s{j}") for j in range(n)]
+    iv = [m.new_fixed_size_interval_var(s[j], dur[j], f"i{j}") for j in range(n)]
     gend = [m.new_int_var(0, horizon, f"g{x}") for x in range(len(g.groups))]
     for x, grp in enumerate(g.groups):
         for j in grp:
             m.add(gend[x] >= s[j] + dur[j])
     by_node: dict[str, list[int]] = {}
-    for j in range(len(steps)):
+    for j in range(n):
         for i in g.preds[j]:
             m.add(s[j] >= s[i] + dur[i])
         for x in g.gpreds[j]:
             m.add(s[j] >= gend[x])
-        for n in g.demand[j]:
-            by_node.setdefault(n, []).append(j)
+        for node in g.demand[j]:
+            by_node.setdefault(node, []).append(j)
     for js in by_node.values():
         if len(js) > cap:
             if cap == 1:
@@ -230,7 +254,7 @@ def _cpsat(steps: list[Step], g: Graph, dur: list[int], cap: int, hint: list[flo
             else:
                 m.add_cumulative([iv[j] for j in js], [1] * len(js), cap)
     span = m.new_int_var(0, horizon, "makespan")
-    m.add_max_equality(span, [s[j] + dur[j] for j in range(len(steps))])
+    m.add_max_equality(span, [s[j] + dur[j] for j in range(n)])
     m.add(span >= lb)
     m.minimize(span)
     for j, t in enumerate(hint):
@@ -275,26 +299,36 @@ def schedule(steps: list[Step], timing: Timing | None = None, time_limit: float 
     """A safe parallel schedule of ``steps`` (kept in plan order when nothing better is found)."""
     timing = timing or Timing()
     t0 = time.perf_counter()
-    g = precedence(steps, offline)
-    dur = [timing.duration(s) for s in steps]
+    jobs = jobs_in(list(range(len(steps))), steps)
+    g = precedence(steps, offline, jobs)
+    sdur = [timing.duration(s) for s in steps]
+    dur = [sum(sdur[k] for k in job) for job in jobs]
     cap = max(1, timing.max_per_node)
-    starts, status = list_schedule(steps, g, dur, cap), "list"
+    starts, status = list_schedule(g, dur, cap), "list"
     lb = lower_bound(g, dur, cap)
+    cpsat_ok = len(jobs) <= CPSAT_MAX_JOBS and time_limit > 0
     if max((a + d for a, d in zip(starts, dur, strict=True)), default=0.0) <= lb + 1e-6:
         status = "list (optimal)"
-    elif len(steps) <= CPSAT_MAX_JOBS and time_limit > 0:
-        idur = [math.ceil(d) for d in dur]
-        res = _cpsat(steps, g, idur, cap, starts, math.ceil(lb), time_limit, seed, workers)
+    elif cpsat_ok:
+        res = _cpsat(g, [math.ceil(d) for d in dur], cap, starts, math.ceil(lb), time_limit, seed, workers)
         if res is not None and max(a + d for a, d in zip(res[0], dur, strict=True)) < \
                 max(a + d for a, d in zip(starts, dur, strict=True)):
             starts, status = res
-    ends = [a + d for a, d in zip(starts, dur, strict=True)]
-    sets = layers(steps, g, cap)
-    if len(sets) > lower_bound(g, [1.0] * len(steps), cap) and len(steps) <= CPSAT_MAX_JOBS and time_limit > 0:
-        res = _cpsat(steps, g, [1] * len(steps), cap, [float(k) for k in _layer_of(sets)],
-                     math.ceil(lower_bound(g, [1.0] * len(steps), cap)), time_limit, seed, workers)
+    sets = layers(g, cap)
+    unit_lb = lower_bound(g, [1.0] * len(jobs), cap)
+    if len(sets) > unit_lb and cpsat_ok:
+        res = _cpsat(g, [1] * len(jobs), cap, [float(k) for k in _layer_of(sets)], math.ceil(unit_lb), time_limit,
+                     seed, workers)
         if res is not None and max(res[0]) + 1 < len(sets):
-            sets = [[j for j in range(len(steps)) if res[0][j] == k] for k in range(int(max(res[0])) + 1)]
+            sets = [[j for j in range(len(jobs)) if res[0][j] == k] for k in range(int(max(res[0])) + 1)]
             sets = [js for js in sets if js]
-    return Schedule(starts, ends, sets, max(ends, default=0.0), sum(max(dur[j] for j in js) for js in sets),
-                    sum(dur), status, timing, time.perf_counter() - t0)
+    step_start = [0.0] * len(steps)
+    for j, job in enumerate(jobs):
+        t = starts[j]
+        for k in job:
+            step_start[k] = t
+            t += sdur[k]
+    ends = [a + d for a, d in zip(step_start, sdur, strict=True)]
+    return Schedule(step_start, ends, [[k for j in js for k in jobs[j]] for js in sets], max(ends, default=0.0),
+                    sum(max(dur[j] for j in js) for js in sets), sum(sdur), status, timing,
+                    time.perf_counter() - t0)

@@ -4,7 +4,8 @@ The planners' scheduler (:mod:`planner.schedule`) lets jobs overlap or change or
 written apart from it, accepts a schedule when
 
 * every step is in exactly one jobset, and the plan replayed jobset after jobset (and in order
-  of start time) passes the verifier with the states between commands checked;
+  of start time) passes the verifier with the states between commands checked; steps of one
+  instance in a jobset are one job, run in order;
 * two jobs that can run at once (same jobset, or overlapping in time) and share a node leave
   that node's role unchanged (one of them), or both only drop a secondary there, or both only
   add one there: every state they can produce lies between two states the replay checked;
@@ -60,18 +61,20 @@ def _clash(a: Step, b: Step, exempt: frozenset[str]) -> str | None:
 
 
 def _concurrency(steps: list[Step], groups: list[list[int]], cap: int, exempt: frozenset[str]) -> str | None:
-    """Pairwise clashes and per-node load inside each group of jobs running at once."""
+    """Pairwise clashes and per-node load inside each group of jobs running at once.
+
+    Steps of one instance in a group are one job (its commands run one after another)."""
     for grp in groups:
-        load: dict[str, int] = {}
+        load: dict[str, set[str]] = {}
         for x, j in enumerate(grp):
             for k in grp[x + 1:]:
-                why = _clash(steps[j], steps[k], exempt)
+                why = steps[j].instance != steps[k].instance and _clash(steps[j], steps[k], exempt)
                 if why:
                     return why
             for n in _touched(steps[j]) - exempt:
                 if on_node(steps[j], n) != "release":
-                    load[n] = load.get(n, 0) + 1
-                    if load[n] > cap:
+                    load.setdefault(n, set()).add(steps[j].instance)
+                    if len(load[n]) > cap:
                         return f"{n} runs more than {cap} job(s) at once"
     return None
 

@@ -108,7 +108,7 @@ def test_cli_day_plan_of_the_default_cluster(capsys) -> None:
     with pytest.raises(SystemExit):
         main(args + ["--json"])
     data = json.loads(capsys.readouterr().out)
-    assert [len(d["jobs"]) for d in data["extra"]["days"]] == [10, 10, 9]
+    assert [d["jobs"] for d in data["extra"]["days"]] == [10, 10, 9]
     assert data["schedule"]["serial_s"] == pytest.approx(sum(Timing().duration(Step(**{
         k: v for k, v in st.items() if k in Step.__dataclass_fields__})) for st in data["steps"]))
     assert Plan.from_json(data).schedule.jobsets == data["schedule"]["jobsets"]
@@ -127,3 +127,20 @@ def test_jobs_leaving_an_offline_node_do_not_wait_for_each_other() -> None:
     assert precedence([x, y]).gpreds[1] and schedule([x, y]).jobsets == [[0], [1]]
     assert not precedence([x, y], frozenset({"o"})).gpreds[1]
     assert schedule([x, y], offline=frozenset({"o"})).jobsets == [[0, 1]]
+
+
+def test_an_instance_changing_both_nodes_is_one_job() -> None:
+    from planner.io.htools_text import parse_text
+    from planner.report import commands_text
+    from tests.test_verify import CLUSTER
+
+    c = parse_text(CLUSTER, "verify.data")
+    t = parse_text(CLUSTER.replace("i3|1200|10000|1|running|Y|nA|nB|", "i3|1200|10000|1|running|Y|nD|nC|"), "t.data")
+    plan, _ = sequence_to(c, t)
+    assert [(s.instance, s.move_text()) for s in plan.steps] == [("i3", "r:nC"), ("i3", "f r:nD f")]
+    schedule_plan(c, plan)
+    assert plan.jobsets == [[0, 1]] and plan.extra["schedule_verified"]
+    first = 480 + 10000 / 100  # replace-disks of 10000 MiB
+    assert plan.schedule.starts == [0.0, first] and plan.schedule.ends[1] == pytest.approx(2 * first + 120)
+    text = commands_text(plan)
+    assert text.count("echo job ") == 1 and text.count("gnt-instance") == 4
