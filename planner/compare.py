@@ -1,7 +1,7 @@
 """Greedy vs CP-SAT vs real hbal, side by side; Pareto curves of score against moves or GB.
 
 >>> round(est_hours(Plan("x", 1.0, 0.5, [Step("i", "r", "a", "b", "a", "c", 45.0)])), 4)
-0.2613
+0.2614
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def _overlapping(starts: list[float], ends: list[float]) -> list[list[int]]:
     order = sorted(range(len(starts)), key=lambda j: (starts[j], j))
     out, active = [], []
     for j in order:
-        active = [k for k in active if ends[k] > starts[j]]
+        active = [k for k in active if ends[k] > starts[j] + 1e-6]
         out.append(active + [j])
         active.append(j)
     return out
