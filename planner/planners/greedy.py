@@ -57,25 +57,38 @@ def _candidates(gs: GroupState, nodes: dict[int, NodeState], evac: bool) -> list
 TOLERANCE = 1e-6
 
 
+def evaluate_all(gs: GroupState, nodes: dict[int, NodeState], opts: GreedyOptions, chunk: int = 400):
+    """Every feasible candidate move of the movable instances, scored in numpy:
+    ``(candidates, (score, hbal order key, row, kind code, target position))``, or None."""
+    import numpy as np
+
+    from planner.planners.vector import StepEvaluator, evaluate
+
+    cands = _candidates(gs, nodes, opts.evac_mode)
+    if not cands:
+        return None
+    parts = []
+    for c0 in range(0, len(cands), chunk):
+        ev = StepEvaluator(gs, nodes, opts.moves, cands[c0:c0 + chunk])
+        a, key, row, kind, tpos = evaluate(ev, opts.moves.ignore_soft_errors)
+        parts.append((a, key + c0 * (1 + 4 * len(ev.order)), row + c0, kind, tpos))
+    return cands, tuple(np.concatenate(x) for x in zip(*parts, strict=True))
+
+
 def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
                      chunk: int = 400, budget: float | None = None) -> tuple[InstState, MoveResult, float] | None:
     """:func:`best_step` with every candidate scored in numpy, then the near-best re-scored
     exactly and ties broken in hbal's enumeration order."""
     import numpy as np
 
-    from planner.planners.vector import KIND_CODE, StepEvaluator, evaluate
+    from planner.planners.vector import KIND_CODE
 
     kinds = {v: k for k, v in KIND_CODE.items()}
     force = opts.moves.ignore_soft_errors
-    cands = _candidates(gs, table.nodes, opts.evac_mode)
-    if not cands:
+    found = evaluate_all(gs, table.nodes, opts, chunk)
+    if found is None:
         return None
-    parts = []
-    for c0 in range(0, len(cands), chunk):
-        ev = StepEvaluator(gs, table.nodes, opts.moves, cands[c0:c0 + chunk])
-        a, key, row, kind, tpos = evaluate(ev, force)
-        parts.append((a, key + c0 * (1 + 4 * len(ev.order)), row + c0, kind, tpos))
-    a, key, row, kind, tpos = (np.concatenate(x) for x in zip(*parts, strict=True))
+    cands, (a, key, row, kind, tpos) = found
     if budget is not None:
         disk = np.array([st.inst.dsk / 1024 for st in cands])[row]
         a = np.where((kind != KIND_CODE["f"]) & (disk > budget + 1e-9), np.inf, a)
