@@ -7,19 +7,9 @@ import time
 
 from planner.model import Cluster
 from planner.plan import Plan
+from planner.planners.cpsat.data import gb_lower_bound
 from planner.planners.cpsat.solve import CpsatOptions, solve, solve_target
 from planner.state import GroupState, LoadOptions, load_group
-
-
-def gb_lower_bound(gs: GroupState) -> float:
-    """GiB any plan that empties the offline nodes must copy: every replica there, once."""
-    off = {n.idx for n in gs.nodes if n.offline}
-    total = 0.0
-    for k in gs.group_instances:
-        st = gs.instances[k]
-        if st.inst.disk_template == "drbd":
-            total += sum(st.inst.dsk / 1024 for x in (st.pnode, st.snode) if x in off)
-    return total
 
 
 def _hint_from(plan: Plan, gs: GroupState, max_gb: float | None, max_moves: int | None):
@@ -45,14 +35,23 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     t0 = time.perf_counter()
     gs_hint = load_group(cluster, load_opts)
     initial = None
+    hint_for = None
     if opts.hint is None:
         g = greedy(gs_hint, GreedyOptions(time_limit=opts.time_limit * greedy_share))
         initial = g.initial_score
         opts.hint = _hint_from(g, load_group(cluster, load_opts), opts.max_gb, opts.max_moves)
+        hint_for = lambda budget: _hint_from(g, load_group(cluster, load_opts), budget, opts.max_moves)  # noqa: E731
     gs = load_group(cluster, load_opts)
     left = opts.time_limit * (0.9 if opts.polish else 1.0) - (time.perf_counter() - t0)
     if opts.target_score is not None:
-        res = solve_target(gs, CpsatOptions(**{**opts.__dict__, "time_limit": left}))
+        probing = opts.max_gb is None and opts.probe_share > 0 and gb_lower_bound(gs) > 0
+        res = solve_target(gs, CpsatOptions(**{**opts.__dict__,
+                                               "time_limit": left * (1 - opts.probe_share if probing else 1)}))
+        target = float(opts.target_score) + 5e-9
+        if probing and res.exact_score <= target:
+            from planner.planners.cpsat.probe import probe_budgets
+
+            res = probe_budgets(gs, opts, res, target, t0 + opts.time_limit * 0.95, hint_for)
     else:
         res = solve(gs, CpsatOptions(**{**opts.__dict__, "time_limit": left}))
     seq_gs = load_group(cluster, load_opts)

@@ -235,3 +235,14 @@ def build_data(gs: GroupState, k_targets: int = 16, all_pairs_upto: int = 8,
         current.append(0)
     base = node_bases(gs, {st.idx for st in movable})
     return ModelData(gs, gs.nodes, pos, base, movable, cands, current)
+
+
+def gb_lower_bound(gs: GroupState) -> float:
+    """GiB any plan that empties the offline nodes must copy: every replica there, once."""
+    off = {n.idx for n in gs.nodes if n.offline}
+    total = 0.0
+    for k in gs.group_instances:
+        st = gs.instances[k]
+        if st.inst.disk_template == "drbd":
+            total += sum(st.inst.dsk / 1024 for x in (st.pnode, st.snode) if x in off)
+    return total
