@@ -100,7 +100,8 @@ def test_tags_and_policy_violations_give_executable_plans(testsuite, name: str) 
 
 
 @pytest.mark.parametrize(("name", "hbal_score", "forced"), [
-    ("evacuate-small-5n-64i-drained.data", 0.40669640, 1440), ("evacuate-medium-20n-400i-drained.data", 1.51937685, 3140)])
+    ("evacuate-small-5n-64i-drained.data", 0.40669640, 1440),
+    ("evacuate-medium-20n-400i-drained.data", 1.51937685, 3140)])
 def test_fewest_gb_for_hbals_score_on_an_evacuation_is_near_the_forced_minimum(name, hbal_score, forced) -> None:
     """Real hbal reaches these scores copying 1450 / 3320 GB (hbal_results.csv); the replicas on
     the drained node (1440 / 3140 GB) must be copied, and little more reaches hbal's score."""
