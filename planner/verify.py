@@ -177,17 +177,22 @@ class Replay:
         if not self.transient or st.move == "fa":
             return self._move(j, st.move, new[2])
         saved = list(self.usages), self.place[j]
+        # hbal relaxes the soft rules for a whole move that takes the instance off an offline node
+        relax = (st.move in ("fr", "frf") and self.usages[p].offline) or \
+            (st.move == "rf" and s >= 0 and self.usages[s].offline)
         for kind in SUBMOVES[st.move]:
             p, s = self.place[j]
-            v = self._move(j, kind, s if kind == "f" else new[2])
+            v = self._move(j, kind, s if kind == "f" else new[2], relax)
             if v is not None:
                 self.usages, self.place[j] = saved
                 return v
         return None
 
-    def _move(self, j: int, kind: str, t: int) -> Violation | None:
-        """Check and apply one move of instance ``j`` to target ``t`` (hbal's ``applyMoveEx``)."""
+    def _move(self, j: int, kind: str, t: int, relax: bool = False) -> Violation | None:
+        """Check and apply one move of instance ``j`` to target ``t`` (hbal's ``applyMoveEx``);
+        ``relax``: soft rules off, as for the whole move this command belongs to."""
         inst, excl, u = self.cluster.instances[j], self.excl[j], self.usages
+        soft_off = self.ignore_soft or relax
         p, s = self.place[j]
         new = _new_nodes(kind, p, s, *{"f": (s, p), "fa": (t, -1), "r": (p, t), "rf": (t, p),
                                        "fr": (s, t), "frf": (t, s)}[kind])
@@ -195,7 +200,7 @@ class Replay:
         new_p, new_s, _ = new
         off_p = u[p].offline
         off_s = s >= 0 and u[s].offline
-        check = MoveCheck(inst, kind, (p, s), (new_p, new_s), u, self.ignore_soft or off_p)
+        check = MoveCheck(inst, kind, (p, s), (new_p, new_s), u, soft_off or off_p)
         v = check_move(check)
         if v is not None:
             return v
@@ -209,7 +214,7 @@ class Replay:
             before = base.get(k, u[k])
             after = add_role(before, inst, role, excl, new_p)
             forced = {"offP": off_p, "offS": off_s, "never": False, "always": True}[when]
-            placing = Placing(inst, excl, role, before, after, forced or self.ignore_soft,
+            placing = Placing(inst, excl, role, before, after, forced or soft_off,
                               ignore_disks=kind == "f" and role == SECONDARY and off_p)
             v = check_placing(placing)
             if v is not None:

@@ -98,3 +98,39 @@ def test_every_state_of_a_bench_plan_loads_in_hbal_without_new_n1_failures(metho
     assert len(files) > 10
     for f in files:
         assert "Initial check done: 0 bad nodes" in run_hbal("-t", str(f), "-l", "0").stdout, f
+
+
+def _suite_groups():
+    from planner.errors import PlannerError
+    from tests.conftest import suite_files
+
+    out = []
+    for f in suite_files():
+        try:
+            c = load(f)
+        except PlannerError:
+            continue
+        out += [(f, g.name if len(c.groups) > 1 else None) for g in c.groups]
+    return out or [pytest.param(None, None, marks=pytest.mark.skip(reason="Ganeti test suite not downloaded"))]
+
+
+@pytest.mark.parametrize(("path", "group"), _suite_groups(), ids=str)
+def test_every_test_suite_plan_is_safe_between_commands_and_as_scheduled(path, group) -> None:
+    """Greedy (hbal's moves) and CP-SAT plans on every group of Ganeti's test data: replayed with the
+    states between commands checked, then scheduled in parallel and accepted by the schedule check."""
+    from planner.api import balance, check_plannable, schedule_plan
+    from planner.errors import PlannerError
+    from planner.planners.cpsat import CpsatOptions
+    from planner.state import LoadOptions
+
+    c = load(path)
+    try:
+        check_plannable(c)
+    except PlannerError:
+        pytest.skip("duplicate instance names: balance refuses the file")
+    lo = LoadOptions(group=group)
+    for method, opts in (("greedy", None), ("cpsat", CpsatOptions(time_limit=1))):
+        plan, _ = balance(c, method, opts, lo)
+        assert verify(c, plan, group, opts=lo, transient=True).ok
+        schedule_plan(c, plan, load_opts=lo, time_limit=0.5)
+        assert plan.extra["schedule_verified"] and "schedule_warning" not in plan.extra, plan.extra
