@@ -113,3 +113,17 @@ def test_fewest_gb_for_hbals_score_on_an_evacuation_is_near_the_forced_minimum(n
     plan, _ = balance(load(path), "cpsat", CpsatOptions(time_limit=30, target_score=hbal_score))
     assert plan.final_score <= hbal_score and plan.gb_lower_bound == pytest.approx(forced, abs=1)
     assert plan.gb_copied <= 1.02 * forced
+
+
+@pytest.mark.parametrize(("by", "points"), [("moves", [5, 10, 20]), ("gb", [200, 400])])
+def test_cpsat_pareto_curve_dominates_greedys(by: str, points: list[int]) -> None:
+    """The default cluster: at every budget (moves or GiB) CP-SAT's exact score is at most the
+    score of hbal's own moves within that budget, and it keeps the budget."""
+    from planner.compare import pareto
+    from planner.state import LoadOptions
+
+    df = pareto(load("scenarios/new-node-small-5n-73i-mimic.data"), LoadOptions(), points, by, time_limit=4)
+    assert (df["cpsat_score"] <= df["greedy_score"] + 1e-9).all(), df
+    limit = df["cpsat_moves"] if by == "moves" else df["cpsat_gb"]
+    assert (limit <= df[by] + 1e-9).all()
+    assert (df["cpsat_score"] < df["greedy_score"] - 1e-6).any()  # and strictly better somewhere

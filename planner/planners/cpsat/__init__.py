@@ -12,18 +12,23 @@ from planner.planners.cpsat.solve import CpsatOptions, solve, solve_target
 from planner.state import GroupState, LoadOptions, load_group
 
 
-def _hint_from(plan: Plan, gs: GroupState, max_gb: float | None, max_moves: int | None):
-    """The placement after the longest prefix of ``plan`` within the budgets."""
-    by_name = {gs.instances[k].inst.name: k for k in gs.group_instances}
-    idx = {n.name: n.idx for n in gs.all_nodes}
-    place: dict[int, tuple[int, int]] = {}
-    gb = 0.0
+def _prefix(plan: Plan, max_gb: float | None, max_moves: int | None) -> list:
+    """The longest prefix of ``plan``'s steps within the budgets."""
+    out, gb = [], 0.0
     for n, s in enumerate(plan.steps):
         gb += s.gb_copied
         if (max_gb is not None and gb > max_gb + 1e-9) or (max_moves is not None and n >= max_moves):
             break
-        place[by_name[s.instance]] = (idx[s.to_primary], idx[s.to_secondary] if s.to_secondary else -1)
-    return place
+        out.append(s)
+    return out
+
+
+def _hint_from(plan: Plan, gs: GroupState, max_gb: float | None, max_moves: int | None):
+    """The placement after the longest prefix of ``plan`` within the budgets."""
+    by_name = {gs.instances[k].inst.name: k for k in gs.group_instances}
+    idx = {n.name: n.idx for n in gs.all_nodes}
+    return {by_name[s.instance]: (idx[s.to_primary], idx[s.to_secondary] if s.to_secondary else -1)
+            for s in _prefix(plan, max_gb, max_moves)}
 
 
 def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = 0.3) -> Plan:
@@ -36,6 +41,7 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     gs_hint = load_group(cluster, load_opts)
     initial = None
     hint_for = None
+    g = None
     if opts.hint is None:
         g = greedy(gs_hint, GreedyOptions(time_limit=opts.time_limit * greedy_share))
         initial = g.initial_score
@@ -67,7 +73,12 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
                                           time_limit=max(1.0, 0.1 * opts.time_limit)))
         if g2.steps:
             steps, final = steps + g2.steps, g2.final_score
-    status = "optimal" if res.status == "OPTIMAL" else "feasible"
+    kept_greedy = False
+    if g is not None and opts.target_score is None:  # never worse than greedy's own steps in the budget
+        prefix = _prefix(g, opts.max_gb, opts.max_moves)
+        if prefix and prefix[-1].score < final - 1e-12:
+            steps, final, kept_greedy = prefix, prefix[-1].score, True
+    status = "optimal" if res.status == "OPTIMAL" and not kept_greedy else "feasible"
     if res.interrupted:
         status = "interrupted"
     solved = math.isfinite(res.objective) and math.isfinite(res.bound)
@@ -78,4 +89,5 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
                 extra={"target_reached": None if opts.target_score is None
                        else any(r.get("reached") for r in res.rounds), "planned_score": res.exact_score,
                        "solutions": res.solutions, "rounds": res.rounds,
-                       "stuck": seq.stuck, "surrogate_objective": res.objective})
+                       "stuck": {} if kept_greedy else seq.stuck, "surrogate_objective": res.objective,
+                       "kept_greedy_prefix": kept_greedy})
