@@ -11,6 +11,8 @@ from planner.planners.cpsat.data import gb_lower_bound
 from planner.planners.cpsat.solve import CpsatOptions, solve, solve_target
 from planner.state import GroupState, LoadOptions, load_group
 
+BIG_GROUP = 1000  #: instances from which the greedy hint gets half the time
+
 
 def _prefix(plan: Plan, max_gb: float | None, max_moves: int | None) -> list:
     """The longest prefix of ``plan``'s steps within the budgets."""
@@ -39,6 +41,10 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
 
     t0 = time.perf_counter()
     gs_hint = load_group(cluster, load_opts)
+    free_run = opts.max_gb is None and opts.max_moves is None and opts.target_score is None
+    swap_share = opts.swap_share if free_run else 0.0
+    if len(gs_hint.group_instances) >= BIG_GROUP:
+        greedy_share = max(greedy_share, 0.5)  # hbal's order is the best start on big groups
     initial = None
     hint_for = None
     g = None
@@ -48,7 +54,7 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
         opts.hint = _hint_from(g, load_group(cluster, load_opts), opts.max_gb, opts.max_moves)
         hint_for = lambda budget: _hint_from(g, load_group(cluster, load_opts), budget, opts.max_moves)  # noqa: E731
     gs = load_group(cluster, load_opts)
-    left = opts.time_limit * (0.9 if opts.polish else 1.0) - (time.perf_counter() - t0)
+    left = opts.time_limit * (0.9 - swap_share if opts.polish else 1.0) - (time.perf_counter() - t0)
     if opts.target_score is not None:
         probing = opts.max_gb is None and opts.probe_share > 0 and gb_lower_bound(gs) > 0
         res = solve_target(gs, CpsatOptions(**{**opts.__dict__,
@@ -73,6 +79,13 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
                                           time_limit=max(1.0, 0.1 * opts.time_limit)))
         if g2.steps:
             steps, final = steps + g2.steps, g2.final_score
+    if swap_share > 0:  # compound moves a single-move search cannot make, then single moves again
+        from planner.planners.swaps import swap_search
+
+        sw = swap_search(seq_gs, t0 + opts.time_limit * 0.97)
+        if sw:
+            g3 = greedy(seq_gs, GreedyOptions(time_limit=max(0.5, t0 + opts.time_limit - time.perf_counter())))
+            steps, final = steps + sw + g3.steps, (g3.final_score if g3.steps else sw[-1].score)
     kept_greedy = False
     if g is not None and opts.target_score is None:  # never worse than greedy's own steps in the budget
         prefix = _prefix(g, opts.max_gb, opts.max_moves)

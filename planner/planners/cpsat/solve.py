@@ -48,6 +48,7 @@ class CpsatOptions:
     exact_sd: bool = True  #: global solve: exact std-devs (one product each) or linearised
     lns_size: int | None = None  #: instances freed per LNS iteration (default: a quarter, 15 to 40)
     polish: bool = True  #: after sequencing, exact hbal-greedy steps within the budget left
+    swap_share: float = 0.15  #: without budgets: time kept for secondary swaps at the end
     hint: dict[int, tuple[int, int]] | None = None  #: instance → (primary, secondary) cluster indices
     on_solution: Callable[[str, float, float, float], None] | None = None  #: (phase, wall, obj, bound)
 
