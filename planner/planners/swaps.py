@@ -90,6 +90,8 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
     while improved and time.perf_counter() < deadline:
         improved = False
         sts, p, s, m = _arrays(gs, nodes, pos)
+        if len(sts) < 2 or len(order) < 3:
+            break
         mat, top, topv = _peer_matrix(order, nodes, pos)
         rmax = mat.max(axis=1)
         heavy = np.flatnonzero((mat[s, p] >= rmax[s] - 1e-9) & (m > 0))  # A sets its secondary's r_mem

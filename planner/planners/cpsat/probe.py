@@ -32,7 +32,8 @@ def probe_budgets(gs: GroupState, opts: CpsatOptions, best: SolveResult, target:
     budget = floor * 1.01 if floor > 0 else 0.7 * hi
     probes = []
     while deadline - time.perf_counter() > MIN_PROBE_S and lo < budget < hi - 1e-6 and (hi - lo) > 0.01 * hi:
-        seconds = min(deadline - time.perf_counter(), max(MIN_PROBE_S, opts.time_limit / 4))
+        left = deadline - time.perf_counter()
+        seconds = left * 0.7 if not probes else min(left, max(MIN_PROBE_S, opts.time_limit / 4))
         try:
             hint = hint_for(budget) if hint_for is not None else opts.hint
             res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None, "max_gb": budget,

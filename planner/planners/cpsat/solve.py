@@ -35,7 +35,7 @@ class CpsatOptions:
     workers: int = 2
     max_gb: float | None = None
     max_moves: int | None = None
-    probe_share: float = 0.5  #: target mode with offline nodes: time share for probing GB budgets
+    probe_share: float = 0.6  #: target mode with offline nodes: time share for probing GB budgets
     target_score: float | None = None  #: fewest GB whose exact score is at most this
     rounds: int = 1  #: global majorize-minimize rounds before LNS
     lns: bool = True
