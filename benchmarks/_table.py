@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  #: the repository
+SHARED = ROOT.parent / "shared" / "bench"  #: the shared bench clusters and hbal's results
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 def write_table(rows: list[dict], script: str) -> None:

@@ -11,11 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _table import write_table  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared" / "bench"
+from _table import SHARED, write_table  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +34,8 @@ def main() -> None:
             rows.append({"file": f.stem, "k": r["moves"], "greedy_score": round(r["greedy_score"], 4),
                          "cpsat_score": round(r["cpsat_score"], 4), "cpsat_moves": r["cpsat_moves"],
                          "ratio": round(r["cpsat_score"] / r["greedy_score"], 3),
-                         "dominates": r["cpsat_score"] <= r["greedy_score"] + 1e-9})
+                         "dominates": r["cpsat_score"] <= r["greedy_score"] + 1e-9,
+                         "note": r.get("note", "") if isinstance(r.get("note"), str) else ""})
             print(rows[-1], file=sys.stderr, flush=True)
     write_table(rows, __file__)
 

@@ -13,6 +13,7 @@ import time
 
 import pandas as pd
 
+from planner.errors import PlannerError
 from planner.model import Cluster
 from planner.plan import Plan, Step
 from planner.schedule import Timing, jobsets_seconds
@@ -119,7 +120,11 @@ def pareto(cluster: Cluster, lo: LoadOptions, ks: list[int], by: str = "moves", 
                 gb += s.gb_copied
         g_score = prefix[-1].score if prefix else greedy.initial_score
         opts = CpsatOptions(time_limit=time_limit, **({"max_moves": k} if by == "moves" else {"max_gb": float(k)}))
-        c = balance(cluster, "cpsat", opts, lo)[0]
-        rows.append({by: k, "greedy_score": g_score, "greedy_gb": sum(s.gb_copied for s in prefix),
-                     "cpsat_score": c.final_score, "cpsat_gb": c.gb_copied, "cpsat_moves": len(c.steps)})
+        row = {by: k, "greedy_score": g_score, "greedy_gb": sum(s.gb_copied for s in prefix)}
+        try:
+            c = balance(cluster, "cpsat", opts, lo)[0]
+            row.update(cpsat_score=c.final_score, cpsat_gb=c.gb_copied, cpsat_moves=len(c.steps))
+        except PlannerError as e:  # e.g. fewer moves than emptying the offline nodes needs
+            row.update(cpsat_score=float("nan"), cpsat_gb=float("nan"), cpsat_moves=0, note=str(e).split(": ")[-1])
+        rows.append(row)
     return pd.DataFrame(rows)
