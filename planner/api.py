@@ -137,6 +137,7 @@ def sequence_to(cluster: Cluster, target: Cluster, load_opts: LoadOptions | None
     node_idx = {n.name: k for k, n in enumerate(cluster.nodes)}
     inst_idx = {i.name: k for k, i in enumerate(cluster.instances)}
     goal: dict[int, tuple[int, int]] = {}
+    in_group = set(gs.group_instances)
     for i in target.instances:
         k = inst_idx.get(i.name)
         if k is None:
@@ -146,7 +147,7 @@ def sequence_to(cluster: Cluster, target: Cluster, load_opts: LoadOptions | None
             if nm is not None and nm not in node_idx:
                 raise PlannerError(target.origin, None, f"instance '{i.name}': node '{nm}' is not in {cluster.origin}")
         p, s = (node_idx[nm] if nm is not None else -1 for nm in names)
-        if k in gs.group_instances and (p, s) != (cluster.instances[k].pnode, cluster.instances[k].snode):
+        if k in in_group and (p, s) != (cluster.instances[k].pnode, cluster.instances[k].snode):
             goal[k] = (p, s)
     initial = Scorer(gs.nodes).score_with({})
     seq = sequence(gs, goal)

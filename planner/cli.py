@@ -106,13 +106,13 @@ def _no_overwrite(source: str, *outputs: str | None) -> None:
             raise PlannerError(path, None, "refusing to overwrite the input file")
 
 
-def _write_outputs(c, source: str, plan, so: dict, method: str, lo, as_json: bool, print_commands: bool,
+def _write_outputs(c, source: str, plan, so: dict, lo, as_json: bool, print_commands: bool,
                    commands_file: str | None, save_plan: str | None, closing: list[str], alias) -> bool:
     """Schedule the plan, write the files asked for, print the JSON or the text; True after JSON."""
     from planner.cli_schedule import apply_schedule, days_json, save_steps, schedule_lines
     from planner.report import commands_text, script_text
 
-    days = apply_schedule(c, plan, so, method, lo)
+    days = apply_schedule(c, plan, so, lo)
     if so["day_plan"]:
         plan.extra["days"] = days_json(days, plan, so["window_s"])
     if save_plan:
@@ -218,7 +218,7 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         plan, final = plan_balance(c, method, go, lo, on_step=on_step)
     if save_state:
         save_text(final, save_state, inputs=(cluster,))
-    if _write_outputs(c, cluster, plan, so, method, lo, as_json, print_commands, commands_file, save_plan,
+    if _write_outputs(c, cluster, plan, so, lo, as_json, print_commands, commands_file, save_plan,
                       hbal_text(plan, imlen, nmlen, alias)[len(plan.steps):], alias):
         return
     err = _console(stderr=True)
@@ -306,7 +306,7 @@ def sequence(cluster: str, target: str, group: str | None, as_json: bool, print_
     alias = suffix_stripper(common_suffix([n.name for n in c.nodes] + [i.name for i in c.instances]))
     imlen = max((len(alias(s.instance)) for s in plan.steps), default=0)
     nmlen = max((len(alias(n.name)) for n in c.nodes), default=0)
-    if not _write_outputs(c, cluster, plan, so, "cpsat", lo, as_json, print_commands, commands_file, save_plan,
+    if not _write_outputs(c, cluster, plan, so, lo, as_json, print_commands, commands_file, save_plan,
                           hbal_text(plan, imlen, nmlen, alias), alias):
         err = _console(stderr=True)
         hops = plan.extra["hops"]

@@ -54,9 +54,10 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
         opts.hint = _hint_from(g, load_group(cluster, load_opts), opts.max_gb, opts.max_moves)
         hint_for = lambda budget: _hint_from(g, load_group(cluster, load_opts), budget, opts.max_moves)  # noqa: E731
     gs = load_group(cluster, load_opts)
+    forced_gb = gb_lower_bound(gs)
     left = opts.time_limit * (0.9 - swap_share if opts.polish else 1.0) - (time.perf_counter() - t0)
     if opts.target_score is not None:
-        probing = opts.max_gb is None and opts.probe_share > 0 and gb_lower_bound(gs) > 0
+        probing = opts.max_gb is None and opts.probe_share > 0 and forced_gb > 0
         res = solve_target(gs, CpsatOptions(**{**opts.__dict__,
                                                "time_limit": left * (1 - opts.probe_share if probing else 1)}))
         target = float(opts.target_score) + 5e-9
@@ -98,7 +99,7 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     gap = abs(res.objective - res.bound) / max(1.0, abs(res.objective)) if solved else None
     return Plan("cpsat", initial, final, steps, status=status,
                 wall_s=time.perf_counter() - t0, group=gs.group_name, bound=res.bound if solved else None, gap=gap,
-                gb_lower_bound=gb_lower_bound(gs),
+                gb_lower_bound=forced_gb,
                 extra={"target_reached": None if opts.target_score is None
                        else any(r.get("reached") for r in res.rounds), "planned_score": res.exact_score,
                        "solutions": res.solutions, "rounds": res.rounds,
