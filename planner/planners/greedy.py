@@ -29,6 +29,7 @@ class GreedyOptions:
     evac_mode: bool = False  #: -E
     time_limit: float | None = None  #: stop after this many seconds (status "timeout")
     max_gb: float | None = None  #: budget: GiB the plan may copy in all (not an hbal option)
+    pool: int | None = None  #: not hbal: between full evaluations, only the N most promising instances
     moves: MoveOptions = field(default_factory=MoveOptions)
 
 
@@ -57,14 +58,15 @@ def _candidates(gs: GroupState, nodes: dict[int, NodeState], evac: bool) -> list
 TOLERANCE = 1e-6
 
 
-def evaluate_all(gs: GroupState, nodes: dict[int, NodeState], opts: GreedyOptions, chunk: int = 400):
-    """Every feasible candidate move of the movable instances, scored in numpy:
+def evaluate_all(gs: GroupState, nodes: dict[int, NodeState], opts: GreedyOptions, chunk: int = 400,
+                 only: list[InstState] | None = None):
+    """Every feasible candidate move of the movable instances (or of ``only``), scored in numpy:
     ``(candidates, (score, hbal order key, row, kind code, target position))``, or None."""
     import numpy as np
 
     from planner.planners.vector import StepEvaluator, evaluate
 
-    cands = _candidates(gs, nodes, opts.evac_mode)
+    cands = _candidates(gs, nodes, opts.evac_mode) if only is None else only
     if not cands:
         return None
     parts = []
@@ -75,23 +77,37 @@ def evaluate_all(gs: GroupState, nodes: dict[int, NodeState], opts: GreedyOption
     return cands, tuple(np.concatenate(x) for x in zip(*parts, strict=True))
 
 
+def _rank(cands: list[InstState], a, row, score: float, size: int) -> list[InstState]:
+    """The ``size`` instances whose best move lowers ``score`` most, in hbal's instance order."""
+    import numpy as np
+
+    best = np.full(len(cands), np.inf)
+    np.minimum.at(best, row, a)
+    top = np.argsort(best, kind="stable")[:size]
+    return [cands[r] for r in sorted(top[best[top] < score])]
+
+
 def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
-                     chunk: int = 400, budget: float | None = None) -> tuple[InstState, MoveResult, float] | None:
+                     chunk: int = 400, budget: float | None = None, only: list[InstState] | None = None,
+                     pool: list | None = None) -> tuple[InstState, MoveResult, float] | None:
     """:func:`best_step` with every candidate scored in numpy, then the near-best re-scored
-    exactly and ties broken in hbal's enumeration order."""
+    exactly and ties broken in hbal's enumeration order.  ``only`` limits the instances tried;
+    ``pool`` (a list) receives the ``opts.pool`` most promising instances."""
     import numpy as np
 
     from planner.planners.vector import KIND_CODE
 
     kinds = {v: k for k, v in KIND_CODE.items()}
     force = opts.moves.ignore_soft_errors
-    found = evaluate_all(gs, table.nodes, opts, chunk)
+    found = evaluate_all(gs, table.nodes, opts, chunk, only)
     if found is None:
         return None
     cands, (a, key, row, kind, tpos) = found
     if budget is not None:
         disk = np.array([st.inst.dsk / 1024 for st in cands])[row]
         a = np.where((kind != KIND_CODE["f"]) & (disk > budget + 1e-9), np.inf, a)
+    if pool is not None and opts.pool:
+        pool[:] = _rank(cands, a, row, table.score, opts.pool)
     order = [n.idx for n in gs.nodes]
     best: tuple[InstState, MoveResult, float] | None = None
     best_key = None
@@ -150,6 +166,8 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
         vectorised = supported(gs)
     steps: list[Step] = []
     status = "no-solution"
+    pool: list[InstState] = []
+    pooled = 0  #: steps taken from the pool since the last full evaluation
     if initial - opt < opts.min_score:
         status = "balanced"
     else:
@@ -159,14 +177,21 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
                 status = "timeout"
                 break
             budget = None if opts.max_gb is None else opts.max_gb - sum(x.gb_copied for x in steps)
-            found = (best_step_vector(gs, table, scorer, opts, budget=budget) if vectorised
-                     else best_step(gs, table, scorer, opts, online, budget))
-            if found is None:
+            if not vectorised:
+                found = best_step(gs, table, scorer, opts, online, budget)
+            elif pool and pooled < max(10, opts.pool // 8):
+                found = best_step_vector(gs, table, scorer, opts, budget=budget, only=pool)
+                pooled += 1
+            else:
+                found = best_step_vector(gs, table, scorer, opts, budget=budget, pool=pool)
+                pooled = 0
+            old = table.score
+            if found is None or not (found[2] < old and (old > opts.min_gain_limit or old - found[2] >= opts.min_gain)):
+                if pooled:  # the pool is spent: evaluate everything again
+                    pool.clear()
+                    continue
                 break
             st, res, new = found
-            old = table.score
-            if not (new < old and (old > opts.min_gain_limit or old - new >= opts.min_gain)):
-                break
             step = step_of(gs, st, res, new)
             steps.append(step)
             if on_step:

@@ -63,7 +63,7 @@ def _screen(i: int, p, s, m, mat, top, topv, tmem) -> np.ndarray:
     """Change of Σ r_mem/t_mem if instance ``i`` swaps secondaries with each other instance."""
     pa, sa, ma = p[i], s[i], m[i]
     same = p == pa
-    ra, rb = mat[sa].max(), mat[s].max(axis=1)
+    ra, rb = topv[sa, 0], topv[s, 0]  # each row's largest peer sum
     # node sa: loses A (peer pa), gains B (peer pb)
     excl_a = _max_without(top, topv, np.full(len(p), sa), pa, p)
     new_a = np.maximum.reduce([excl_a, np.where(same, mat[sa, pa] - ma + m, mat[sa, pa] - ma),
@@ -87,6 +87,21 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
     score = scorer.score_with({})
     steps: list[Step] = []
     improved = True
+
+    def commit(found) -> None:
+        nonlocal score
+        moves, changed, new = found
+        trial: dict = {}
+        for st, res in moves:
+            trial.update(res.nodes)
+            steps.append(step_of(gs, st, res, scorer.score_with(trial)))
+            if on_step:
+                on_step(len(steps), steps[-1])
+            st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
+        nodes.update(changed)
+        scorer.commit(changed)
+        score = new
+
     while improved and time.perf_counter() < deadline:
         improved = False
         sts, p, s, m = _arrays(gs, nodes, pos)
@@ -95,33 +110,31 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
         mat, top, topv = _peer_matrix(order, nodes, pos)
         rmax = mat.max(axis=1)
         heavy = np.flatnonzero((mat[s, p] >= rmax[s] - 1e-9) & (m > 0))  # A sets its secondary's r_mem
-        found = None
+        used: set[int] = set()  # secondary nodes changed in this pass: their rows are stale
         for i in heavy[np.argsort(-m[heavy], kind="stable")]:
-            if time.perf_counter() > deadline or found:
+            if time.perf_counter() > deadline:
                 break
+            if s[i] in used:
+                continue
             delta = _screen(i, p, s, m, mat, top, topv, tmem)
             for j in np.argsort(delta, kind="stable")[:CHECK]:
                 if not delta[j] < -1e-9:
                     break
+                if s[j] in used:
+                    continue
                 found = _try(nodes, scorer, score, sts[i], sts[j], order[s[j]], order[s[i]])
                 if found:
+                    commit(found)
+                    used |= {int(s[i]), int(s[j])}
+                    improved = True
                     break
         for x in np.argsort(-rmax / tmem, kind="stable"):  # no single swap helps: empty a node of its big ones
-            if found or time.perf_counter() > deadline:
+            if improved or time.perf_counter() > deadline:
                 break
             found = _relieve(int(x), sts, (p, s, m), (mat, top, topv, tmem), nodes, order, scorer, score)
-        if found:  # commit, then rebuild the arrays
-            moves, changed, new = found
-            trial: dict = {}
-            for st, res in moves:
-                trial.update(res.nodes)
-                steps.append(step_of(gs, st, res, scorer.score_with(trial)))
-                if on_step:
-                    on_step(len(steps), steps[-1])
-                st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
-            nodes.update(changed)
-            scorer.commit(changed)
-            score, improved = new, True
+            if found:
+                commit(found)
+                improved = True
     for k, n in nodes.items():
         gs.all_nodes[k] = n
     gs.nodes = [nodes[k] for k in order]

@@ -44,6 +44,10 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     free_run = opts.max_gb is None and opts.max_moves is None and opts.target_score is None
     swap_share = opts.swap_share if free_run else 0.0
     if len(gs_hint.group_instances) >= BIG_GROUP:
+        if free_run and opts.hint is None:
+            from planner.planners.cpsat.big import big_plan
+
+            return big_plan(cluster, load_opts, opts)
         greedy_share = max(greedy_share, 0.5)  # hbal's order is the best start on big groups
     initial = None
     hint_for = None
