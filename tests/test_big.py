@@ -54,4 +54,4 @@ def test_big_plan_records_a_verified_first_plan_and_improves_on_it() -> None:
     res = verify(c, prefix)
     assert res.ok and res.replay_score == pytest.approx(first["score"], abs=1e-9)
     assert plan.final_score <= first["score"] and plan.final_score < 1.27  # hbal's full run: 1.27082900
-    assert [r["phase"] for r in plan.extra["rounds"]][:2] == ["greedy (first plan)", "greedy"]
+    assert [r["phase"] for r in plan.extra["rounds"]][:2] == ["greedy (memory reserve)", "greedy"]

@@ -30,6 +30,7 @@ class GreedyOptions:
     time_limit: float | None = None  #: stop after this many seconds (status "timeout")
     max_gb: float | None = None  #: budget: GiB the plan may copy in all (not an hbal option)
     pool: int | None = None  #: not hbal: between full evaluations, only the N most promising instances
+    reserve: float = 0.0  #: not hbal: no new primary where unallocated memory would fall below this share
     moves: MoveOptions = field(default_factory=MoveOptions)
 
 
@@ -87,6 +88,30 @@ def _rank(cands: list[InstState], a, row, score: float, size: int) -> list[InstS
     return [cands[r] for r in sorted(top[best[top] < score])]
 
 
+def _reserve_mask(cands: list[InstState], nodes: dict[int, NodeState], order: list[int], moves, frac: float):
+    """Moves that leave their new primary node less than ``frac`` of its memory unallocated: new
+    nodes filled with big primaries can take no secondary after that (N+1), a trap for a greedy."""
+    import numpy as np
+
+    from planner.planners.vector import KIND_CODE
+
+    row, kind, tpos = moves
+    pos = {k: r for r, k in enumerate(order)}
+    free = np.array([nodes[k].unallocated for k in order], dtype=float)
+    forth = np.array([nodes[k].f_mem_forth for k in order], dtype=float)  # counts stopped ones too
+    keep = np.array([nodes[k].t_mem for k in order], dtype=float) * frac
+    mem = np.array([st.inst.mem if st.inst.uses_memory else 0 for st in cands], dtype=float)
+    mem_f = np.array([st.inst.mem for st in cands], dtype=float)
+    sec = np.array([pos.get(st.snode, -1) for st in cands])
+    to_sec = (kind == KIND_CODE["f"]) | (kind == KIND_CODE["fr"])
+    newp = np.where(to_sec, sec[row], np.where(kind == KIND_CODE["r"], -1, tpos))
+    bad = np.zeros(len(row), dtype=bool)
+    has = newp >= 0
+    to, r = newp[has], row[has]
+    bad[has] = np.minimum(free[to] - mem[r], forth[to] - mem_f[r]) < keep[to]
+    return bad
+
+
 def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
                      chunk: int = 400, budget: float | None = None, only: list[InstState] | None = None,
                      pool: list | None = None) -> tuple[InstState, MoveResult, float] | None:
@@ -106,6 +131,9 @@ def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyO
     if budget is not None:
         disk = np.array([st.inst.dsk / 1024 for st in cands])[row]
         a = np.where((kind != KIND_CODE["f"]) & (disk > budget + 1e-9), np.inf, a)
+    if opts.reserve > 0:
+        a = np.where(_reserve_mask(cands, table.nodes, [n.idx for n in gs.nodes], (row, kind, tpos), opts.reserve),
+                     np.inf, a)
     if pool is not None and opts.pool:
         pool[:] = _rank(cands, a, row, table.score, opts.pool)
     order = [n.idx for n in gs.nodes]

@@ -5,7 +5,8 @@ greedy (the best of every move, every step) takes about a second a step on 6000 
 
 1. a **candidate-pool greedy** (hbal's moves and checks, but between full evaluations only the
    most promising instances are re-scored): a first plan within a few seconds, then on until it
-   stalls;
+   stalls; first with no new primary taking a node below 1/8 of its memory unallocated (else new
+   nodes fill with big primaries and N+1 then bars every secondary from them), then without;
 2. **secondary swaps** (:mod:`planner.planners.swaps`) and the greedy again, while they gain;
 3. **CP-SAT LNS** (:func:`planner.planners.cpsat.lns.lns`) from the state reached, a few nodes at a
    time with the score re-linearised each time, its result sequenced safely and appended.
@@ -25,8 +26,9 @@ from planner.planners.cpsat.solve import CpsatOptions
 from planner.planners.fastscore import Scorer
 from planner.state import GroupState, LoadOptions, load_group
 
-FIRST_PLAN_S = 6.0  #: seconds of greedy before the first plan is recorded
+FIRST_PLAN_S = 6.0  #: the plan reached after this many seconds is recorded as the first plan
 LNS_MIN_S = 5.0  #: LNS runs when at least this much time is left
+RESERVE = 0.125  #: first greedy phase: new primaries leave this share of a node's memory unallocated
 
 
 def pool_size(gs: GroupState) -> int:
@@ -42,16 +44,29 @@ class _Run:
         self.steps: list[Step] = []
         self.score = Scorer(gs.nodes).score_with({})
         self.log: list[dict] = []
+        self.first: dict = {}
+        self.on_first = None
 
     def add(self, _k: int, step: Step) -> None:
         self.steps.append(step)
         self.score = step.score
+        if not self.first and time.perf_counter() - self.t0 >= FIRST_PLAN_S:
+            self.mark_first()
 
-    def greedy(self, seconds: float, phase: str) -> int:
+    def mark_first(self) -> None:
+        """The plan so far is the first plan (a prefix of the final one)."""
+        if not self.first and self.steps:
+            self.first = {"wall_s": round(time.perf_counter() - self.t0, 2), "score": self.score,
+                          "moves": len(self.steps)}
+            if self.on_first:
+                self.on_first("first plan", self.first["wall_s"], self.score, float("nan"))
+
+    def greedy(self, seconds: float, phase: str, reserve: float = 0.0) -> int:
         from planner.planners.greedy import GreedyOptions, balance
 
         n = len(self.steps)
-        balance(self.gs, GreedyOptions(time_limit=max(0.5, seconds), pool=pool_size(self.gs)), on_step=self.add)
+        balance(self.gs, GreedyOptions(time_limit=max(0.5, seconds), pool=pool_size(self.gs), reserve=reserve),
+                on_step=self.add)
         self._note(phase, n)
         return len(self.steps) - n
 
@@ -83,9 +98,12 @@ def _lns_steps(cluster: Cluster, run: _Run, opts: CpsatOptions, deadline: float)
     pl, sc, its = lns(now, here, deadline - 1.0, opts.seed, opts.workers, None, None, False,
                       lambda p: exact_score(now, p), None, size=opts.lns_size or 40)
     if sc < run.score - 1e-9:
-        seq = sequence(gs, {k: v for k, v in pl.items() if v != here[k]})
-        for step in seq.steps:
-            run.add(0, step)
+        seq_gs = load_group(apply_placement(cluster, here), LoadOptions(group=gs.group_uuid))
+        seq = sequence(seq_gs, {k: v for k, v in pl.items() if v != here[k]})
+        scores = [s.score for s in seq.steps]
+        if scores and min(scores) < run.score - 1e-9:  # the best prefix (a sequence may end stuck)
+            for step in seq.steps[:scores.index(min(scores)) + 1]:
+                run.add(0, step)
     run._note(f"LNS ({its} iterations)", n)
 
 
@@ -97,14 +115,12 @@ def big_plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions) -> Pl
     run = _Run(gs, t0)
     initial = run.score
     deadline = t0 + opts.time_limit
-    first: dict = {}
+    run.on_first = opts.on_solution
     status = "feasible"
     try:
-        run.greedy(min(FIRST_PLAN_S, 0.5 * opts.time_limit), "greedy (first plan)")
-        first = {"wall_s": round(time.perf_counter() - t0, 2), "score": run.score, "moves": len(run.steps)}
-        if opts.on_solution:
-            opts.on_solution("first plan", first["wall_s"], run.score, float("nan"))
+        run.greedy(0.5 * opts.time_limit, "greedy (memory reserve)", RESERVE)
         run.greedy(0.6 * opts.time_limit - (time.perf_counter() - t0), "greedy")
+        run.mark_first()
         while time.perf_counter() < deadline - LNS_MIN_S:
             before = run.score
             if not run.swaps(deadline - LNS_MIN_S):
@@ -120,5 +136,5 @@ def big_plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions) -> Pl
         status = "interrupted"
     return Plan("cpsat", initial, run.score, list(run.steps), status=status if run.steps else "no-solution",
                 wall_s=time.perf_counter() - t0, group=gs.group_name, gb_lower_bound=forced,
-                extra={"first_plan": first, "rounds": run.log, "planned_score": run.score, "solutions": 0,
+                extra={"first_plan": run.first, "rounds": run.log, "planned_score": run.score, "solutions": 0,
                        "pipeline": "pool greedy + swaps + LNS"})
