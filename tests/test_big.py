@@ -55,3 +55,16 @@ def test_big_plan_records_a_verified_first_plan_and_improves_on_it() -> None:
     assert res.ok and res.replay_score == pytest.approx(first["score"], abs=1e-9)
     assert plan.final_score <= first["score"] and plan.final_score < 1.27  # hbal's full run: 1.27082900
     assert [r["phase"] for r in plan.extra["rounds"]][:2] == ["greedy (memory reserve)", "greedy"]
+
+
+def test_big_plan_interrupted_keeps_the_plan_so_far() -> None:
+    c = _bench("skewed-medium-20n-400i.data")
+
+    def stop(phase: str, *_args) -> None:  # as Ctrl-C would, once the first plan exists
+        if phase == "first plan":
+            raise KeyboardInterrupt
+
+    plan = big_plan(c, LoadOptions(), CpsatOptions(time_limit=16, on_solution=stop))
+    assert plan.status == "interrupted" and plan.steps
+    assert len(plan.steps) == plan.extra["first_plan"]["moves"]
+    check_verified(c, plan, LoadOptions())

@@ -28,6 +28,8 @@ from planner.state import GroupState, LoadOptions, load_group
 
 FIRST_PLAN_S = 6.0  #: the plan reached after this many seconds is recorded as the first plan
 LNS_MIN_S = 5.0  #: LNS runs when at least this much time is left
+LNS_SIZE, LNS_SUB_S = 25, 0.5  #: many small neighbourhoods (measured better than 40 instances, 1.5 s)
+SWAPS_SHARE = 0.85  #: swaps stop here at the latest, leaving LNS some time
 RESERVE = 0.125  #: first greedy phase: new primaries leave this share of a node's memory unallocated
 
 
@@ -96,7 +98,7 @@ def _lns_steps(cluster: Cluster, run: _Run, opts: CpsatOptions, deadline: float)
     now = load_group(apply_placement(cluster, here), LoadOptions(group=gs.group_uuid))
     n = len(run.steps)
     pl, sc, its = lns(now, here, deadline - 1.0, opts.seed, opts.workers, None, None, False,
-                      lambda p: exact_score(now, p), None, size=opts.lns_size or 40)
+                      lambda p: exact_score(now, p), None, size=opts.lns_size or LNS_SIZE, sub_seconds=LNS_SUB_S)
     if sc < run.score - 1e-9:
         seq_gs = load_group(apply_placement(cluster, here), LoadOptions(group=gs.group_uuid))
         seq = sequence(seq_gs, {k: v for k, v in pl.items() if v != here[k]})
@@ -121,11 +123,12 @@ def big_plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions) -> Pl
         run.greedy(0.5 * opts.time_limit, "greedy (memory reserve)", RESERVE)
         run.greedy(0.6 * opts.time_limit - (time.perf_counter() - t0), "greedy")
         run.mark_first()
-        while time.perf_counter() < deadline - LNS_MIN_S:
+        swaps_end = min(deadline - LNS_MIN_S, t0 + SWAPS_SHARE * opts.time_limit)
+        while time.perf_counter() < swaps_end:
             before = run.score
-            if not run.swaps(deadline - LNS_MIN_S):
+            if not run.swaps(swaps_end):
                 break
-            run.greedy(deadline - LNS_MIN_S - time.perf_counter(), "greedy")
+            run.greedy(swaps_end - time.perf_counter(), "greedy")
             if opts.on_solution:
                 opts.on_solution("swaps", time.perf_counter() - t0, run.score, float("nan"))
             if run.score > before - 1e-6:

@@ -85,7 +85,7 @@ def _gb(orig: GroupState, pl: Placement) -> float:
 
 def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
         max_moves: int | None, soft_n1: bool, score_of, on_improve=None,
-        size: int = 40, target: float | None = None) -> tuple[Placement, float, int]:
+        size: int = 40, target: float | None = None, sub_seconds: float = 1.5) -> tuple[Placement, float, int]:
     """Improve the placement ``start`` (all movable instances) until ``deadline``.
 
     Without ``target`` the score is minimised.  With ``target`` the GB copied is, keeping the
@@ -130,7 +130,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         s = cp_model.CpSolver()
         s.parameters.num_workers = workers
         s.parameters.random_seed = seed + it
-        s.parameters.max_time_in_seconds = max(0.3, min(1.5, deadline - time.perf_counter()))
+        s.parameters.max_time_in_seconds = max(0.3, min(sub_seconds, deadline - time.perf_counter()))
         s.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
         s.parameters.linearization_level = 0
         if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
