@@ -64,8 +64,9 @@ def _screen(i: int, p, s, m, mat, top, topv, tmem) -> np.ndarray:
     pa, sa, ma = p[i], s[i], m[i]
     same = p == pa
     ra, rb = topv[sa, 0], topv[s, 0]  # each row's largest peer sum
-    # node sa: loses A (peer pa), gains B (peer pb)
-    excl_a = _max_without(top, topv, np.full(len(p), sa), pa, p)
+    # node sa: loses A (peer pa), gains B (peer pb); its largest other peer sum, peer pb excluded
+    rest = [(int(t), float(v)) for t, v in zip(top[sa], topv[sa], strict=True) if t != pa] + [(-1, 0.0)] * 2
+    excl_a = np.where(p == rest[0][0], rest[1][1], rest[0][1])
     new_a = np.maximum.reduce([excl_a, np.where(same, mat[sa, pa] - ma + m, mat[sa, pa] - ma),
                                np.where(same, 0.0, mat[sa, p] + m)])
     # node sb: loses B (peer pb), gains A (peer pa)
@@ -75,6 +76,14 @@ def _screen(i: int, p, s, m, mat, top, topv, tmem) -> np.ndarray:
     delta = (new_a - ra) / tmem[sa] + (new_b - rb) / tmem[s]
     bad = (s == sa) | (p == sa) | (s == pa) | (np.arange(len(p)) == i)
     return np.where(bad, np.inf, delta)
+
+
+def _best(delta: np.ndarray) -> np.ndarray:
+    """Indices of the ``CHECK`` lowest values, lowest first (ties by index)."""
+    if len(delta) <= CHECK:
+        return np.argsort(delta, kind="stable")
+    part = np.argpartition(delta, CHECK)[:CHECK]
+    return part[np.lexsort((part, delta[part]))]
 
 
 def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
@@ -117,7 +126,7 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
             if s[i] in used:
                 continue
             delta = _screen(i, p, s, m, mat, top, topv, tmem)
-            for j in np.argsort(delta, kind="stable")[:CHECK]:
+            for j in _best(delta):
                 if not delta[j] < -1e-9:
                     break
                 if s[j] in used:
@@ -164,7 +173,7 @@ def _relieve(x: int, sts, inst, grid, nodes, order, scorer: Scorer, score: float
     moves, used, taken = [], {x}, set(movers)
     for i in sorted(movers, key=lambda k: -m[k]):
         delta = _screen(i, p, s, m, mat, top, topv, tmem)
-        for j in np.argsort(delta, kind="stable")[:CHECK]:
+        for j in _best(delta):
             if not np.isfinite(delta[j]) or s[j] in used or j in taken:
                 continue
             got = _pair({**nodes, **trial}, sts[i], sts[j], order[s[j]], order[x])
