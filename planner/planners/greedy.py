@@ -131,12 +131,11 @@ def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyO
     if budget is not None:
         disk = np.array([st.inst.dsk / 1024 for st in cands])[row]
         a = np.where((kind != KIND_CODE["f"]) & (disk > budget + 1e-9), np.inf, a)
+    order = [n.idx for n in gs.nodes]
     if opts.reserve > 0:
-        a = np.where(_reserve_mask(cands, table.nodes, [n.idx for n in gs.nodes], (row, kind, tpos), opts.reserve),
-                     np.inf, a)
+        a = np.where(_reserve_mask(cands, table.nodes, order, (row, kind, tpos), opts.reserve), np.inf, a)
     if pool is not None and opts.pool:
         pool[:] = _rank(cands, a, row, table.score, opts.pool)
-    order = [n.idx for n in gs.nodes]
     best: tuple[InstState, MoveResult, float] | None = None
     best_key = None
     best_score = table.score

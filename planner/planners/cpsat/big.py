@@ -69,7 +69,7 @@ class _Run:
         n = len(self.steps)
         balance(self.gs, GreedyOptions(time_limit=max(0.5, seconds), pool=pool_size(self.gs), reserve=reserve),
                 on_step=self.add)
-        self._note(phase, n)
+        self.note(phase, n)
         return len(self.steps) - n
 
     def swaps(self, deadline: float) -> int:
@@ -77,10 +77,10 @@ class _Run:
 
         n = len(self.steps)
         swap_search(self.gs, deadline, on_step=self.add)
-        self._note("swaps", n)
+        self.note("swaps", n)
         return len(self.steps) - n
 
-    def _note(self, phase: str, n: int) -> None:
+    def note(self, phase: str, n: int) -> None:
         self.log.append({"phase": phase, "moves": len(self.steps) - n, "exact_score": self.score,
                          "wall_s": round(time.perf_counter() - self.t0, 2)})
 
@@ -101,13 +101,12 @@ def _lns_steps(cluster: Cluster, run: _Run, opts: CpsatOptions, deadline: float)
     pl, sc, its = lns(now, here, deadline - margin, opts.seed, opts.workers, None, None, False,
                       lambda p: exact_score(now, p), None, size=opts.lns_size or LNS_SIZE, sub_seconds=LNS_SUB_S)
     if sc < run.score - 1e-9:
-        seq_gs = load_group(apply_placement(cluster, here), LoadOptions(group=gs.group_uuid))
-        seq = sequence(seq_gs, {k: v for k, v in pl.items() if v != here[k]})
+        seq = sequence(now, {k: v for k, v in pl.items() if v != here[k]})  # lns only reads ``now``
         scores = [s.score for s in seq.steps]
         if scores and min(scores) < run.score - 1e-9:  # the best prefix (a sequence may end stuck)
             for step in seq.steps[:scores.index(min(scores)) + 1]:
                 run.add(0, step)
-    run._note(f"LNS ({its} iterations)", n)
+    run.note(f"LNS ({its} iterations)", n)
 
 
 def big_plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions) -> Plan:
