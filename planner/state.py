@@ -14,8 +14,8 @@ moves) and per-instance placement.
 
 from __future__ import annotations
 
-import copy
 import math
+import operator
 from dataclasses import dataclass, field
 
 from planner.errors import PlannerError
@@ -114,7 +114,9 @@ class NodeState:
 
     def clone(self) -> NodeState:
         """A copy whose containers can be changed without touching this one."""
-        c = copy.copy(self)
+        c = object.__new__(NodeState)
+        for name, value in zip(NodeState.__slots__, _node_fields(self), strict=True):  # copy.copy is 5× slower
+            setattr(c, name, value)
         c.plist, c.slist = set(self.plist), set(self.slist)
         c.plist_forth, c.slist_forth = set(self.plist_forth), set(self.slist_forth)
         c.peers, c.p_tags, c.instance_map = dict(self.peers), dict(self.p_tags), dict(self.instance_map)
@@ -130,6 +132,9 @@ class NodeState:
     def unallocated(self) -> int:
         return self.recorded_free - max(0, self.x_mem)
 
+
+
+_node_fields = operator.attrgetter(*NodeState.__slots__)
 
 @dataclass(slots=True)
 class InstState:
@@ -179,9 +184,16 @@ class GroupState:
     instances: list[InstState]
     group_instances: list[int]
     all_nodes: list[NodeState]
+    load_opts: LoadOptions | None = None  #: the options it was loaded with (for reloads)
 
     def node(self, cluster_idx: int) -> NodeState:
         return self.all_nodes[cluster_idx]
+
+    def reload(self, cluster: Cluster) -> GroupState:
+        """``cluster`` (this cluster with instances moved) loaded as this group was."""
+        from dataclasses import replace
+
+        return load_group(cluster, replace(self.load_opts or LoadOptions(), group=self.group_uuid))
 
 
 def common_suffix(names: list[str]) -> str:
@@ -317,7 +329,7 @@ def _load_group(cluster: Cluster, opts: LoadOptions) -> GroupState:
     gset = set(members)
     ginst = [st.idx for st in insts if st.pnode in gset]
     return GroupState(cluster, group.name, group.uuid, gnodes, {k: p for p, k in enumerate(members)},
-                      insts, ginst, nodes)
+                      insts, ginst, nodes, opts)
 
 
 def _select_group(cluster: Cluster, ident: str | None):

@@ -33,6 +33,26 @@ def _hint_from(plan: Plan, gs: GroupState, max_gb: float | None, max_moves: int 
             for s in _prefix(plan, max_gb, max_moves)}
 
 
+def _polish(gs: GroupState, steps: list, final: float, opts: CpsatOptions, deadline: float) -> tuple[list, float]:
+    """Exact hbal steps within the budget left, then zero-copy failover pairs and triangles (none
+    under ``--max-moves``), again while they gain: ``gs`` moves along; (steps, final score)."""
+    from planner.planners.failovers import failover_pairs
+    from planner.planners.greedy import GreedyOptions
+    from planner.planners.greedy import balance as greedy
+
+    while True:
+        left_gb = None if opts.max_gb is None else opts.max_gb - sum(s.gb_copied for s in steps)
+        left_moves = -1 if opts.max_moves is None else max(0, opts.max_moves - len(steps))
+        seconds = max(0.2, min(0.1 * opts.time_limit, deadline - time.perf_counter()))
+        g = greedy(gs, GreedyOptions(max_gb=left_gb, max_length=left_moves, time_limit=seconds))
+        if g.steps:
+            steps, final = steps + g.steps, g.final_score
+        fp = failover_pairs(gs, deadline) if opts.max_moves is None else []
+        if not fp or time.perf_counter() >= deadline:
+            return steps + fp, (fp[-1].score if fp else final)
+        steps, final = steps + fp, fp[-1].score
+
+
 def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = 0.3) -> Plan:
     """Plan one group with CP-SAT, hinted by a time-limited greedy run, and sequence it safely."""
     from planner.planners.greedy import GreedyOptions
@@ -77,13 +97,8 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     initial = Scorer(seq_gs.nodes).score_with({}) if initial is None else initial
     seq = sequence(seq_gs, res.placement)
     steps, final = seq.steps, seq.final_score if seq.steps else initial
-    if opts.polish and opts.target_score is None:  # exact hbal steps within what budget is left
-        left_gb = None if opts.max_gb is None else opts.max_gb - sum(s.gb_copied for s in steps)
-        left_moves = -1 if opts.max_moves is None else max(0, opts.max_moves - len(steps))
-        g2 = greedy(seq_gs, GreedyOptions(max_gb=left_gb, max_length=left_moves,
-                                          time_limit=max(1.0, 0.1 * opts.time_limit)))
-        if g2.steps:
-            steps, final = steps + g2.steps, g2.final_score
+    if opts.polish and opts.target_score is None:
+        steps, final = _polish(seq_gs, steps, final, opts, t0 + (0.95 - swap_share) * opts.time_limit)
     if swap_share > 0:  # compound moves a single-move search cannot make, then single moves again
         from planner.planners.swaps import swap_search
 

@@ -7,7 +7,8 @@ greedy (the best of every move, every step) takes about a second a step on 6000 
    most promising instances are re-scored): a first plan within a few seconds, then on until it
    stalls; first with no new primary taking a node below 1/8 of its memory unallocated (else new
    nodes fill with big primaries and N+1 then bars every secondary from them), then without;
-2. **secondary swaps** (:mod:`planner.planners.swaps`) and the greedy again, while they gain;
+2. **failover pairs** (:mod:`planner.planners.failovers`), **secondary swaps**
+   (:mod:`planner.planners.swaps`) and the greedy again, while they gain;
 3. **CP-SAT LNS** (:func:`planner.planners.cpsat.lns.lns`) from the state reached, a few nodes at a
    time with the score re-linearised each time, its result sequenced safely and appended.
 
@@ -29,7 +30,7 @@ from planner.state import GroupState, LoadOptions, load_group
 FIRST_PLAN_S = 6.0  #: the plan reached after this many seconds is recorded as the first plan
 LNS_MIN_S = 5.0  #: LNS runs when at least this much time is left
 LNS_SIZE, LNS_SUB_S = 25, 0.5  #: many small neighbourhoods (measured better than 40 instances, 1.5 s)
-SWAPS_SHARE = 0.7  #: swaps stop here at the latest: LNS gains more after that (xlarge: 4.27 at 0.85, 3.79)
+SWAPS_SHARE = 0.55  #: swaps stop here at the latest: LNS gains more (xlarge: 4.27 at 0.85, 4.17 at 0.7, 4.05 at 0.55)
 RESERVE = 0.125  #: first greedy phase: new primaries leave this share of a node's memory unallocated
 
 
@@ -80,6 +81,14 @@ class _Run:
         self.note("swaps", n)
         return len(self.steps) - n
 
+    def failovers(self, deadline: float) -> int:
+        from planner.planners.failovers import failover_pairs
+
+        n = len(self.steps)
+        failover_pairs(self.gs, deadline, on_step=self.add)
+        self.note("failover pairs", n)
+        return len(self.steps) - n
+
     def note(self, phase: str, n: int) -> None:
         self.log.append({"phase": phase, "moves": len(self.steps) - n, "exact_score": self.score,
                          "wall_s": round(time.perf_counter() - self.t0, 2)})
@@ -89,17 +98,16 @@ def _lns_steps(cluster: Cluster, run: _Run, opts: CpsatOptions, deadline: float)
     """CP-SAT LNS from the state reached, its changes sequenced safely and appended to ``run``."""
     from planner.placement import apply_placement
     from planner.planners.cpsat.lns import lns
-    from planner.planners.cpsat.solve import exact_score
     from planner.sequence import sequence
 
     gs = run.gs
     here = {k: (gs.instances[k].pnode, gs.instances[k].snode) for k in gs.group_instances
             if gs.instances[k].movable}
-    now = load_group(apply_placement(cluster, here), LoadOptions(group=gs.group_uuid))
+    now = gs.reload(apply_placement(cluster, here))
     n = len(run.steps)
     margin = max(1.0, 0.02 * opts.time_limit)  # sequencing and the verifier's replay come after
     pl, sc, its = lns(now, here, deadline - margin, opts.seed, opts.workers, None, None, False,
-                      lambda p: exact_score(now, p), None, size=opts.lns_size or LNS_SIZE, sub_seconds=LNS_SUB_S)
+                      None, size=opts.lns_size or LNS_SIZE, sub_seconds=LNS_SUB_S)
     if sc < run.score - 1e-9:
         seq = sequence(now, {k: v for k, v in pl.items() if v != here[k]})  # lns only reads ``now``
         scores = [s.score for s in seq.steps]
@@ -126,7 +134,7 @@ def big_plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions) -> Pl
         swaps_end = min(deadline - LNS_MIN_S, t0 + SWAPS_SHARE * opts.time_limit)
         while time.perf_counter() < swaps_end:
             before = run.score
-            if not run.swaps(swaps_end):
+            if not run.failovers(swaps_end) + run.swaps(swaps_end):
                 break
             run.greedy(swaps_end - time.perf_counter(), "greedy")
             if opts.on_solution:

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from planner.errors import PlannerError
 from planner.planners.cpsat.constraints import Vars, add_all, build_vars, gb_cost
 from planner.planners.cpsat.data import ModelData, build_data
-from planner.planners.cpsat.lns import lns
+from planner.planners.cpsat.lns import lns, lns_plan
 from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.score import compute_score
 from planner.state import GroupState
@@ -39,14 +39,15 @@ class CpsatOptions:
     target_score: float | None = None  #: fewest GB whose exact score is at most this
     rounds: int = 1  #: global majorize-minimize rounds before LNS
     lns: bool = True
-    global_share: float = 0.3  #: share of the time for the global solve(s)
+    global_share: float | None = None  #: share of the time for the global solve(s) (None: by group size)
     gb_share: float = 0.2  #: share of the time for the fewest-GB phase
     gb_phase: bool = True
     tolerance: float = 0.005  #: phase 2 keeps the score within this share of phase 1
     evacuate: bool = True  #: instances on offline nodes must leave them
     k_targets: int = 16
     exact_sd: bool = True  #: global solve: exact std-devs (one product each) or linearised
-    lns_size: int | None = None  #: instances freed per LNS iteration (default: a quarter, 15 to 40)
+    lns_size: int | None = None  #: instances freed per LNS iteration (None: by group size)
+    lns_seconds: float | None = None  #: time limit of one LNS sub-solve (None: by group size)
     polish: bool = True  #: after sequencing, exact hbal-greedy steps within the budget left
     swap_share: float = 0.15  #: without budgets: time kept for secondary swaps at the end
     hint: dict[int, tuple[int, int]] | None = None  #: instance → (primary, secondary) cluster indices
@@ -92,10 +93,9 @@ def placement_of(data: ModelData, choice: list[int]) -> dict[int, tuple[int, int
 def exact_score(gs: GroupState, placement: dict[int, tuple[int, int]]) -> float:
     """hbal's score of the group with these placements (a re-load, as hbal would see it)."""
     from planner.placement import apply_placement
-    from planner.state import LoadOptions, load_group
 
     c = apply_placement(gs.cluster, placement)
-    return compute_score(load_group(c, LoadOptions(group=gs.group_uuid)).nodes)
+    return compute_score(gs.reload(c).nodes)
 
 
 def _restrict_evacuation(data: ModelData) -> None:
@@ -265,7 +265,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     if best is not None and opts.lns and time.perf_counter() - t0 < opts.time_limit - 1.0:
         t_lns = time.perf_counter()
         pl, sc, its = lns(gs, best.placement, t0 + opts.time_limit, opts.seed, opts.workers, opts.max_gb,
-                          opts.max_moves, False, lambda p: exact_score(gs, p), None,
+                          opts.max_moves, False, None,
                           size=opts.lns_size or min(40, max(15, len(best.placement) // 4)), target=target)
         rounds.append({"phase": "LNS (GB)", "iterations": its, "exact_score": sc,
                        "wall_s": time.perf_counter() - t_lns})
@@ -320,7 +320,8 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     rounds: list[dict] = []
     soft_n1 = False
     try:
-        global_time = opts.time_limit * (opts.global_share if opts.lns else 1 - opts.gb_share * opts.gb_phase)
+        share, size, sub_s = lns_plan(data, opts)
+        global_time = opts.time_limit * (share if opts.lns else 1 - opts.gb_share * opts.gb_phase)
         r = -1
         while r + 1 < opts.rounds:
             r += 1
@@ -374,8 +375,8 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
 
             t_lns = time.perf_counter()
             pl, sc, its = lns(gs, best.placement, deadline, opts.seed, opts.workers, opts.max_gb, opts.max_moves,
-                              soft_n1, lambda p: exact_score(gs, p), improved,
-                              size=opts.lns_size or min(40, max(15, len(best.placement) // 4)))
+                              soft_n1, improved,
+                              size=size, sub_seconds=sub_s)
             rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:
@@ -393,7 +394,9 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
                 score = exact_score(gs, pl)
                 info["exact_score"] = score
                 rounds.append(info)
-                if score <= best.exact_score * (1 + opts.tolerance) + 1e-9:
+                # under --max-gb the budget is paid for: no score is traded for GB below it
+                tol = 0.0 if opts.max_gb is not None else opts.tolerance
+                if score <= best.exact_score * (1 + tol) + 1e-9:
                     best.placement, best.exact_score = pl, score
                 best.solutions += info["solutions"]
     finally:

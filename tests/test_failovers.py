@@ -1,0 +1,62 @@
+"""Failover pairs: zero-copy compound moves after hbal's greedy, checked by the independent verifier
+and by real hbal's score of the state they reach."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+
+import pytest
+
+from planner.api import load
+from planner.io.htools_text import write_text
+from planner.placement import apply_placement
+from planner.plan import Plan
+from planner.planners.failovers import failover_pairs
+from planner.planners.greedy import GreedyOptions, balance
+from planner.state import LoadOptions, load_group
+from planner.verify import verify
+from tests.conftest import BENCH, needs_hbal, run_hbal
+
+FILE = "skewed-medium-20n-400i.data"
+
+
+def _after_greedy():
+    if not (BENCH / FILE).exists():
+        pytest.skip("../shared/bench is not beside the repository")
+    c = load(BENCH / FILE)
+    gs = load_group(c, LoadOptions())
+    return c, gs, balance(gs, GreedyOptions())
+
+
+def _primaries(gs) -> Counter:
+    return Counter(gs.instances[k].pnode for k in gs.group_instances)
+
+
+@pytest.mark.parametrize("triangles", [False, True])
+def test_failover_cycles_after_greedy_copy_nothing_keep_counts_and_verify(triangles: bool) -> None:
+    c, gs, g = _after_greedy()
+    before = _primaries(gs)
+    fp = failover_pairs(gs, time.perf_counter() + 30, triangles=triangles)
+    assert fp and all(s.move == "f" and s.gb_copied == 0 for s in fp)
+    if not triangles:
+        assert len(fp) % 2 == 0
+        for a, b in zip(fp[::2], fp[1::2], strict=True):  # each pair: the same two nodes, opposite ways
+            assert (a.from_primary, a.from_secondary) == (b.from_secondary, b.from_primary)
+    assert _primaries(gs) == before  # primary counts unchanged, so the count terms are too
+    assert fp[-1].score < g.final_score - 1e-3  # hbal's greedy had stopped: no single move helped
+    plan = Plan("failover pairs", g.initial_score, fp[-1].score, g.steps + fp)
+    r = verify(c, plan)
+    assert r.ok and r.replay_score == pytest.approx(plan.final_score, abs=5e-9), r.message()
+
+
+@needs_hbal
+def test_real_hbal_scores_the_failover_state_as_claimed(tmp_path) -> None:
+    c, gs, _ = _after_greedy()
+    fp = failover_pairs(gs, time.perf_counter() + 30)
+    placement = {k: (gs.instances[k].pnode, gs.instances[k].snode) for k in gs.group_instances}
+    out = tmp_path / "after.data"
+    out.write_text(write_text(apply_placement(c, placement)))
+    m = re.search(r"Initial score: (\S+)", run_hbal("-t", str(out), "-l", "0").stdout)
+    assert m and float(m.group(1)) == pytest.approx(fp[-1].score, abs=5e-9)
