@@ -127,3 +127,21 @@ def test_cpsat_pareto_curve_dominates_greedys(by: str, points: list[int]) -> Non
     limit = df["cpsat_moves"] if by == "moves" else df["cpsat_gb"]
     assert (limit <= df[by] + 1e-9).all()
     assert (df["cpsat_score"] < df["greedy_score"] - 1e-6).any()  # and strictly better somewhere
+
+
+def test_load_options_hold_inside_the_solver() -> None:
+    """``-O NODE``: the solver's exact scores and the LNS's reloads see NODE offline as well, so the
+    score it plans is the score the sequenced plan reaches (before any polish)."""
+    from tests.conftest import BENCH
+
+    name = "skewed-small-6n-70i.data"
+    if not (BENCH / name).exists():
+        pytest.skip("../shared/bench is not beside the repository")
+    c = load(BENCH / name)
+    lo = LoadOptions(offline_nodes=(c.nodes[0].name,))
+    plan, final = balance(c, "cpsat", CpsatOptions(time_limit=8, polish=False, swap_share=0.0), lo)
+    gs = load_group(final, lo)
+    left = gs.node(0).plist | gs.node(0).slist
+    assert all(not gs.instances[k].movable for k in left)  # drained of all that can move (plain disks stay)
+    assert plan.extra["verified"] is True and not plan.extra["stuck"]
+    assert plan.extra["planned_score"] == pytest.approx(plan.final_score, abs=1e-9)

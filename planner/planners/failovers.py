@@ -23,9 +23,9 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from planner.moves import apply_move, step_of
+from planner.moves import apply_move
 from planner.plan import Step
-from planner.planners.fastscore import Scorer
+from planner.planners.fastscore import Scorer, take_moves
 from planner.state import GroupState
 
 #: triangles by default up to this many online nodes (200 nodes: 11 075 of them against 507 pairs)
@@ -97,15 +97,7 @@ def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: boo
             if not got:
                 continue
             moves, changed, score = got
-            trial: dict = {}
-            for st, res in moves:
-                trial.update(res.nodes)
-                steps.append(step_of(gs, st, res, scorer.score_with(trial)))
-                if on_step:
-                    on_step(len(steps), steps[-1])
-                st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
-            nodes.update(changed)
-            scorer.commit(changed)
+            take_moves(gs, nodes, scorer, moves, steps, on_step)
             used |= set(changed)
         if not used and dirty is None:
             break

@@ -11,8 +11,10 @@ summed exactly as hbal sums it (so equal to hbal's to the last bit).
 
 from __future__ import annotations
 
+from planner.moves import step_of
+from planner.plan import Step
 from planner.score import node_vector, total, values_from_vectors
-from planner.state import NodeState
+from planner.state import GroupState, NodeState
 
 
 class Scorer:
@@ -37,3 +39,19 @@ class Scorer:
         """Make ``changed`` part of the current state."""
         for k, n in changed.items():
             self.vec[k] = node_vector(n)
+
+
+def take_moves(gs: GroupState, nodes: dict[int, NodeState], scorer: Scorer, moves: list, steps: list[Step],
+               on_step=None) -> None:
+    """Make ``moves`` [(instance, MoveResult), …], each found from the state the ones before it
+    leave, part of the state: ``nodes``, the instances and ``scorer`` move along, and each move's
+    Step (with the exact score after it) is appended to ``steps``."""
+    trial: dict = {}
+    for st, res in moves:
+        trial.update(res.nodes)
+        steps.append(step_of(gs, st, res, scorer.score_with(trial)))
+        if on_step:
+            on_step(len(steps), steps[-1])
+        st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
+    nodes.update(trial)
+    scorer.commit(trial)

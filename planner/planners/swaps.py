@@ -17,9 +17,9 @@ import time
 
 import numpy as np
 
-from planner.moves import apply_move, step_of
+from planner.moves import apply_move
 from planner.plan import Step
-from planner.planners.fastscore import Scorer
+from planner.planners.fastscore import Scorer, take_moves
 from planner.state import GroupState, NodeState
 
 CHECK = 30  #: exactly checked candidates per instance
@@ -99,16 +99,8 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
 
     def commit(found) -> None:
         nonlocal score
-        moves, changed, new = found
-        trial: dict = {}
-        for st, res in moves:
-            trial.update(res.nodes)
-            steps.append(step_of(gs, st, res, scorer.score_with(trial)))
-            if on_step:
-                on_step(len(steps), steps[-1])
-            st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
-        nodes.update(changed)
-        scorer.commit(changed)
+        moves, _changed, new = found
+        take_moves(gs, nodes, scorer, moves, steps, on_step)
         score = new
 
     while improved and time.perf_counter() < deadline:

@@ -8,7 +8,8 @@ import time
 from planner.model import Cluster
 from planner.plan import Plan
 from planner.planners.cpsat.data import gb_lower_bound
-from planner.planners.cpsat.solve import CpsatOptions, solve, solve_target
+from planner.planners.cpsat.solve import CpsatOptions, solve
+from planner.planners.cpsat.target import solve_target
 from planner.state import GroupState, LoadOptions, load_group
 
 BIG_GROUP = 1000  #: instances from which the greedy hint gets half the time

@@ -4,7 +4,10 @@ Each iteration picks a few nodes, frees the instances on them (and a few random 
 every other instance into the node constants at the incumbent placement, and solves that small
 model with the score re-linearised around the incumbent (so the surrogate is accurate where it
 matters).  GB and moves are still counted from the original placement.  A result is kept when
-hbal's exact score improves.  Seeded: the same seed gives the same neighbourhoods.
+hbal's exact score improves.  After a few iterations without a gain (and no move budget), the
+incumbent is tried with failover pairs and triangles (:mod:`planner.planners.failovers`), which
+copy nothing and which the sub-models rarely find.  Seeded: the same seed gives the same
+neighbourhoods.
 """
 
 from __future__ import annotations
@@ -181,7 +184,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         s.parameters.num_workers = workers
         s.parameters.random_seed = seed + it
         s.parameters.max_time_in_seconds = max(0.3, min(sub_seconds, deadline - time.perf_counter()))
-        s.parameters.cp_model_presolve = __import__("os").environ.get("LNS_PRE", "0") == "1"
+        s.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
         s.parameters.linearization_level = 0
         if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue

@@ -1,0 +1,116 @@
+"""Fewest GB whose exact score reaches a target (``--target-score``), on the model of solve.py."""
+
+from __future__ import annotations
+
+import time
+
+from ortools.sat.python import cp_model
+
+from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
+from planner.planners.cpsat.data import build_data
+from planner.planners.cpsat.lns import lns
+from planner.planners.cpsat.objective import UNIT, build_objective
+from planner.planners.cpsat.solve import (
+    PRESOLVE_LIMIT,
+    CpsatOptions,
+    SolveResult,
+    _Callback,
+    _choice,
+    _hint_choice,
+    _restrict_evacuation,
+    _solver,
+    exact_score,
+    hint_all,
+    objective_at,
+    placement_of,
+    solve,
+)
+from planner.state import GroupState
+
+
+def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
+    """Fewest GB whose exact score is at most ``opts.target_score``.
+
+    The linearised score majorizes the exact one, so "linearised score ≤ target" keeps the target;
+    each round re-linearises around the last plan that reached it, letting GB drop further.
+    """
+    t0 = time.perf_counter()
+    data = build_data(gs, opts.k_targets, extra=opts.hint)
+    if opts.evacuate:
+        _restrict_evacuation(data)
+    ref = _hint_choice(data, opts)
+    target = float(opts.target_score) + 5e-9  # scores are given to 8 decimals
+    best: SolveResult | None = None
+    margin = 0.0
+    rounds: list[dict] = []
+    modes = ["relative", "absolute"]  # the second only if the first finds nothing
+    big = sum(map(len, data.cands)) >= PRESOLVE_LIMIT
+    full_model_share = 0.3 if big else 0.8  # the rest goes to LNS (GB mode)
+    r = -1
+    while r < 9 and time.perf_counter() - t0 < opts.time_limit * full_model_share:
+        r += 1
+        left = opts.time_limit - (time.perf_counter() - t0)
+        if left < 1.0 or not modes:
+            break
+        v = build_vars(data)
+        add_all(data, v, opts.max_gb, opts.max_moves)
+        obj, const = build_objective(data, v, ref, exact_sd=False)
+        if modes[0] == "relative":
+            # the surrogate majorizes the exact score: stay below its value at the reference, moved by
+            # how far the reference is from the target (a hint sitting on the target stays feasible)
+            at_ref = objective_at(v, obj, ref)
+            if at_ref is None:
+                modes.pop(0)
+                r -= 1
+                continue
+            ref_score = exact_score(gs, placement_of(data, ref))
+            v.model.add(obj <= int(at_ref + (target - ref_score - margin + 1e-9) * UNIT) + 1)
+        else:
+            v.model.add(obj <= int((target - margin - const + 1e-7) * UNIT))
+        v.model.minimize(gb_cost(data, v))
+        hint_all(v, ref)
+        solver = _solver(opts, min(left, max(3.0, opts.time_limit / 6)), sum(map(len, v.lits)))
+        cb = _Callback(f"target {r + 1}", t0, opts.on_solution)
+        status = solver.solve(v.model, cb)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status), "bound": modes[0]})
+            if best is None:
+                modes.pop(0)
+                r -= 1
+                continue
+            break
+        ch = _choice(data, v, solver)
+        pl = placement_of(data, ch)
+        sc = exact_score(gs, pl)
+        gbs = sum(cl[c].gb for cl, c in zip(data.cands, ch, strict=True))
+        rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status), "exact_score": sc,
+                       "gb": gbs, "solutions": cb.count})
+        if sc <= target + 1e-12:
+            if best is None or gbs < best.objective:
+                best = SolveResult(pl, sc, solver.status_name(status), gbs, solver.best_objective_bound / 1024000,
+                                   cb.count, rounds)
+            ref = ch
+        else:
+            margin += sc - target
+    if opts.hint is not None and best is None:  # the greedy hint itself may reach the target
+        hint_pl = placement_of(data, ref)
+        hs = exact_score(gs, hint_pl)
+        if hs <= target + 1e-12:
+            best = SolveResult(hint_pl, hs, "FEASIBLE", sum(cl[c].gb for cl, c in zip(data.cands, ref, strict=True)),
+                               0.0, 0, rounds)
+    if best is not None and opts.lns and time.perf_counter() - t0 < opts.time_limit - 1.0:
+        t_lns = time.perf_counter()
+        pl, sc, its = lns(gs, best.placement, t0 + opts.time_limit, opts.seed, opts.workers, opts.max_gb,
+                          opts.max_moves, False, None,
+                          size=opts.lns_size or min(40, max(15, len(best.placement) // 4)), target=target)
+        rounds.append({"phase": "LNS (GB)", "iterations": its, "exact_score": sc,
+                       "wall_s": time.perf_counter() - t_lns})
+        if pl != best.placement:
+            best.placement, best.exact_score = pl, sc
+    if best is None:
+        left = max(1.0, opts.time_limit - (time.perf_counter() - t0))
+        res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None, "time_limit": left}))
+        res.rounds = rounds + res.rounds + [{"phase": "target", "reached": False}]
+        return res
+    best.rounds = rounds + [{"phase": "target", "reached": True}]
+    return best
