@@ -60,3 +60,15 @@ def test_real_hbal_scores_the_failover_state_as_claimed(tmp_path) -> None:
     out.write_text(write_text(apply_placement(c, placement)))
     m = re.search(r"Initial score: (\S+)", run_hbal("-t", str(out), "-l", "0").stdout)
     assert m and float(m.group(1)) == pytest.approx(fp[-1].score, abs=5e-9)
+
+
+def test_failover_cycles_leave_auto_balance_n_instances_alone() -> None:
+    from dataclasses import replace
+
+    c, _, _ = _after_greedy()
+    pinned = {i.name for k, i in enumerate(c.instances) if k % 2 == 0}
+    c = c.replace(instances=tuple(replace(i, auto_balance=i.name not in pinned) for i in c.instances))
+    gs = load_group(c, LoadOptions())
+    balance(gs, GreedyOptions())
+    fp = failover_pairs(gs, time.perf_counter() + 30, triangles=False)
+    assert fp and not {s.instance for s in fp} & pinned  # hbal never moves auto_balance=N instances

@@ -39,7 +39,7 @@ def _cycles(gs: GroupState, nodes: dict, triangles: bool) -> list[tuple]:
     by: dict[tuple[int, int], list] = defaultdict(list)
     for k in gs.group_instances:
         st = gs.instances[k]
-        if (st.movable and st.inst.disk_template == "drbd" and st.snode in nodes
+        if (st.movable and st.inst.auto_balance and st.inst.disk_template == "drbd" and st.snode in nodes
                 and not nodes[st.pnode].offline and not nodes[st.snode].offline):
             by[(st.pnode, st.snode)].append(st)
     out: list[tuple] = [(a, b) for (u, v), group in by.items() if u < v for a in group for b in by.get((v, u), ())]

@@ -125,7 +125,8 @@ def _failover_cycles(orig: GroupState, best: Placement, score: float, inc: Group
 
 def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
         max_moves: int | None, soft_n1: bool, on_improve=None,
-        size: int = 40, target: float | None = None, sub_seconds: float = 1.5) -> tuple[Placement, float, int]:
+        size: int = 40, target: float | None = None, sub_seconds: float = 1.5,
+        cycles: bool = True) -> tuple[Placement, float, int]:
     """Improve the placement ``start`` (all movable instances) until ``deadline``.
 
     Without ``target`` the score is minimised.  With ``target`` the GB copied is, keeping the
@@ -139,7 +140,10 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
     best_score = compute_score(inc.nodes)
     movable = sorted(best)
     it = stall = 0
-    cycles_tried = target is not None or max_moves is not None  # failovers are moves: not under --max-moves
+    # zero-copy failover cycles: not under --max-moves (they are moves) nor for a target (measured:
+    # the time they take costs more GB than the slack they give saves)
+    no_cycles = not cycles or target is not None or max_moves is not None
+    cycles_tried = no_cycles
     while time.perf_counter() < deadline - 0.3:
         it += 1
         if not cycles_tried and stall >= STALL:  # zero-copy failover cycles from the incumbent
@@ -200,7 +204,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         better = (sc < best_score - 1e-12 if target is None
                   else sc <= target + 1e-12 and _gb(orig, cand) < _gb(orig, best) - 1e-9)
         if better:
-            best, best_score, inc, stall, cycles_tried = cand, sc, st, 0, target is not None or max_moves is not None
+            best, best_score, inc, stall, cycles_tried = cand, sc, st, 0, no_cycles
             if on_improve:
                 on_improve(sc)
     return best, best_score, it

@@ -37,7 +37,7 @@ def probe_budgets(gs: GroupState, opts: CpsatOptions, best: SolveResult, target:
         try:
             hint = hint_for(budget) if hint_for is not None else opts.hint
             res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None, "max_gb": budget,
-                                            "time_limit": seconds, "polish": False, "hint": hint}))
+                                            "time_limit": seconds, "polish": False, "hint": hint, "cycles": False}))
         except PlannerError:
             res = None
         gb = _gb(gs, res.placement) if res is not None else None
