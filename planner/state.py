@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planner.errors import PlannerError
 from planner.model import MOVABLE_TEMPLATES, Cluster, Instance, Node
@@ -115,7 +115,7 @@ class NodeState:
     def clone(self) -> NodeState:
         """A copy whose containers can be changed without touching this one."""
         c = object.__new__(NodeState)
-        for name, value in zip(NodeState.__slots__, _node_fields(self), strict=True):  # copy.copy is 5× slower
+        for name, value in zip(NodeState.__slots__, _node_fields(self), strict=True):  # 2× copy.copy's speed
             setattr(c, name, value)
         c.plist, c.slist = set(self.plist), set(self.slist)
         c.plist_forth, c.slist_forth = set(self.plist_forth), set(self.slist_forth)
@@ -133,8 +133,8 @@ class NodeState:
         return self.recorded_free - max(0, self.x_mem)
 
 
-
 _node_fields = operator.attrgetter(*NodeState.__slots__)
+
 
 @dataclass(slots=True)
 class InstState:
@@ -191,8 +191,6 @@ class GroupState:
 
     def reload(self, cluster: Cluster) -> GroupState:
         """``cluster`` (this cluster with instances moved) loaded as this group was."""
-        from dataclasses import replace
-
         return load_group(cluster, replace(self.load_opts or LoadOptions(), group=self.group_uuid))
 
 

@@ -48,10 +48,11 @@ def _polish(gs: GroupState, steps: list, final: float, opts: CpsatOptions, deadl
         g = greedy(gs, GreedyOptions(max_gb=left_gb, max_length=left_moves, time_limit=seconds))
         if g.steps:
             steps, final = steps + g.steps, g.final_score
-        fp = failover_pairs(gs, deadline) if opts.max_moves is None and opts.cycles else []
+        fp = failover_pairs(gs, deadline) if opts.failover_cycles else []
+        if fp:
+            steps, final = steps + fp, fp[-1].score
         if not fp or time.perf_counter() >= deadline:
-            return steps + fp, (fp[-1].score if fp else final)
-        steps, final = steps + fp, fp[-1].score
+            return steps, final
 
 
 def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = 0.3) -> Plan:

@@ -4,7 +4,7 @@ Each iteration picks a few nodes, frees the instances on them (and a few random 
 every other instance into the node constants at the incumbent placement, and solves that small
 model with the score re-linearised around the incumbent (so the surrogate is accurate where it
 matters).  GB and moves are still counted from the original placement.  A result is kept when
-hbal's exact score improves.  After a few iterations without a gain (and no move budget), the
+hbal's exact score improves.  After a few iterations without a gain (when asked), the
 incumbent is tried with failover pairs and triangles (:mod:`planner.planners.failovers`), which
 copy nothing and which the sub-models rarely find.  Seeded: the same seed gives the same
 neighbourhoods.
@@ -66,7 +66,7 @@ def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int
     return ModelData(inc, inc.nodes, pos, node_bases(inc, set(free)), movable, cands, current)
 
 
-def lns_plan(data: ModelData, opts) -> tuple[float, int, float]:
+def lns_plan(data: ModelData, opts, small: bool | None = None) -> tuple[float, int, float]:
     """(global solve's share of the time, instances per LNS iteration, seconds per LNS sub-solve).
 
     Groups small enough for every (primary, secondary) pair gain most from the global solve (5–6
@@ -75,8 +75,8 @@ def lns_plan(data: ModelData, opts) -> tuple[float, int, float]:
     GB, three seeds: 0.93 / 0.97 / 0.93 × hbal's score with 30 %, 40 instances / 1.5 s; 0.90 /
     0.92 / 0.92 with 5 %, 15 instances / 0.5 s).
     """
-    online = sum(b.online for b in data.base)
-    small = online <= ALL_PAIRS_UPTO
+    if small is None:  # by group size; ``small=True`` gives the small groups' plan to any group
+        small = sum(b.online for b in data.base) <= ALL_PAIRS_UPTO
     share = opts.global_share if opts.global_share is not None else (0.3 if small else 0.05)
     size = opts.lns_size or (min(40, max(15, len(data.movable) // 4)) if small else 15)
     sub_s = opts.lns_seconds or (1.5 if small else 0.5)
@@ -126,12 +126,13 @@ def _failover_cycles(orig: GroupState, best: Placement, score: float, inc: Group
 def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
         max_moves: int | None, soft_n1: bool, on_improve=None,
         size: int = 40, target: float | None = None, sub_seconds: float = 1.5,
-        cycles: bool = True) -> tuple[Placement, float, int]:
+        cycles: bool = False) -> tuple[Placement, float, int]:
     """Improve the placement ``start`` (all movable instances) until ``deadline``.
 
     Without ``target`` the score is minimised.  With ``target`` the GB copied is, keeping the
     exact score at most ``target`` (the sub-model keeps the surrogate below its value at the
-    incumbent, shifted by the incumbent's slack to the target).
+    incumbent, shifted by the incumbent's slack to the target).  With ``cycles``, failover pairs
+    and triangles are tried on the incumbent after ``STALL`` iterations without a gain.
     """
     rng = random.Random(seed)
     best = dict(start)
@@ -140,10 +141,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
     best_score = compute_score(inc.nodes)
     movable = sorted(best)
     it = stall = 0
-    # zero-copy failover cycles: not under --max-moves (they are moves) nor for a target (measured:
-    # the time they take costs more GB than the slack they give saves)
-    no_cycles = not cycles or target is not None or max_moves is not None
-    cycles_tried = no_cycles
+    cycles_tried = not cycles
     while time.perf_counter() < deadline - 0.3:
         it += 1
         if not cycles_tried and stall >= STALL:  # zero-copy failover cycles from the incumbent
@@ -204,7 +202,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         better = (sc < best_score - 1e-12 if target is None
                   else sc <= target + 1e-12 and _gb(orig, cand) < _gb(orig, best) - 1e-9)
         if better:
-            best, best_score, inc, stall, cycles_tried = cand, sc, st, 0, no_cycles
+            best, best_score, inc, stall, cycles_tried = cand, sc, st, 0, not cycles
             if on_improve:
                 on_improve(sc)
     return best, best_score, it

@@ -54,6 +54,11 @@ class CpsatOptions:
     hint: dict[int, tuple[int, int]] | None = None  #: instance → (primary, secondary) cluster indices
     on_solution: Callable[[str, float, float, float], None] | None = None  #: (phase, wall, obj, bound)
 
+    @property
+    def failover_cycles(self) -> bool:
+        """Whether failover pairs/triangles may be added: not under ``--max-moves`` (they are moves)."""
+        return self.cycles and self.max_moves is None
+
 
 @dataclass
 class SolveResult:
@@ -289,7 +294,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             t_lns = time.perf_counter()
             pl, sc, its = lns(gs, best.placement, deadline, opts.seed, opts.workers, opts.max_gb, opts.max_moves,
                               soft_n1, improved,
-                              size=size, sub_seconds=sub_s, cycles=opts.cycles)
+                              size=size, sub_seconds=sub_s, cycles=opts.failover_cycles)
             rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:

@@ -8,7 +8,7 @@ from ortools.sat.python import cp_model
 
 from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
 from planner.planners.cpsat.data import build_data
-from planner.planners.cpsat.lns import lns
+from planner.planners.cpsat.lns import lns, lns_plan
 from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.planners.cpsat.solve import (
     PRESOLVE_LIMIT,
@@ -99,9 +99,11 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             best = SolveResult(hint_pl, hs, "FEASIBLE", sum(cl[c].gb for cl, c in zip(data.cands, ref, strict=True)),
                                0.0, 0, rounds)
     if best is not None and opts.lns and time.perf_counter() - t0 < opts.time_limit - 1.0:
-        # 15 instances / 0.5 s as in balance mode was measured mixed here (skewed-medium 0.85–0.88 of
-        # hbal's GB instead of 0.90–0.99, new-node-medium 0.70–0.81 instead of 0.66–0.67): not taken
-        size, sub_s = opts.lns_size or min(40, max(15, len(best.placement) // 4)), opts.lns_seconds or 1.5
+        # the small groups' neighbourhoods for every group: balance mode's 15 instances / 0.5 s measured
+        # mixed here (skewed-medium 0.85–0.88 of hbal's GB instead of 0.90–0.99, new-node-medium
+        # 0.70–0.81 instead of 0.66–0.67); no failover cycles either (new-node-medium 0.66 → 0.79:
+        # the time they take costs more GB than the slack they give saves)
+        _, size, sub_s = lns_plan(data, opts, small=True)
         t_lns = time.perf_counter()
         pl, sc, its = lns(gs, best.placement, t0 + opts.time_limit, opts.seed, opts.workers, opts.max_gb,
                           opts.max_moves, False, None,
