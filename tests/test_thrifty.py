@@ -1,0 +1,75 @@
+"""The GB-thrifty greedy: hbal's final score with fewer GiB than real hbal copies, checked by the
+independent verifier and by real hbal's score of the state reached."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from planner.api import load
+from planner.io.htools_text import write_text
+from planner.placement import apply_placement, placement_after
+from planner.plan import Plan
+from planner.planners.thrifty import reaching, thrifty, thrifty_prefix
+from planner.state import LoadOptions, load_group
+from planner.verify import verify
+from tests.conftest import BENCH, needs_hbal, run_hbal
+
+#: real hbal 3.0.2 on the bench files (../shared/bench/hbal_results.csv, default mode): final score, GiB
+HBAL = {"skewed-medium-20n-400i.data": (1.27082900, 14370.0),
+        "new-node-medium-20n-2new-400i.data": (0.68830652, 5090.0)}
+
+
+def _cluster(name: str):
+    if not (BENCH / name).exists():
+        pytest.skip("../shared/bench is not beside the repository")
+    return load(BENCH / name)
+
+
+@pytest.mark.parametrize("name", sorted(HBAL))
+def test_thrifty_reaches_hbals_score_with_at_most_half_its_gib(name: str) -> None:
+    c = _cluster(name)
+    score, gib = HBAL[name]
+    got = thrifty_prefix(lambda: load_group(c, LoadOptions()), score, time.perf_counter() + 60)
+    assert got is not None
+    steps, spent = got
+    assert spent == pytest.approx(sum(s.gb_copied for s in steps)) and spent <= 0.55 * gib
+    plan = Plan("thrifty", steps[0].score, steps[-1].score, steps)
+    r = verify(c, plan)  # hbal's move rules and exact score, replayed independently
+    assert r.ok and r.replay_score == pytest.approx(steps[-1].score, abs=5e-9) and r.replay_score <= score
+
+
+def test_reaching_is_the_shortest_prefix_at_the_target() -> None:
+    c = _cluster("new-node-medium-20n-2new-400i.data")
+    plan = thrifty(load_group(c, LoadOptions()), 30 * 80.0, time.perf_counter() + 60)
+    scores = [s.score for s in plan.steps]
+    target = scores[len(scores) // 2]
+    steps, gib = reaching(plan, target)
+    assert steps[-1].score <= target and all(x > target for x in scores[: len(steps) - 1])
+    assert gib == pytest.approx(sum(s.gb_copied for s in steps))
+    assert reaching(plan, min(scores) - 1.0) is None
+
+
+@needs_hbal
+def test_real_hbal_scores_the_thrifty_state_as_claimed(tmp_path) -> None:
+    c = _cluster("new-node-medium-20n-2new-400i.data")
+    plan = thrifty(load_group(c, LoadOptions()), 30 * 80.0, time.perf_counter() + 60)
+    out = tmp_path / "after.data"
+    out.write_text(write_text(apply_placement(c, placement_after(c, plan.steps))))
+    m = re.search(r"Initial score: (\S+)", run_hbal("-t", str(out), "-l", "0").stdout)
+    assert m and float(m.group(1)) == pytest.approx(plan.final_score, abs=5e-9)
+
+
+def test_target_score_plan_copies_less_than_half_of_hbals_gib() -> None:
+    """``--target-score`` = real hbal's final score: the CP-SAT plan reaches it, verified, with at
+    most half of the GiB hbal copies (its hint: the cheapest thrifty prefix)."""
+    from planner.api import balance
+    from planner.planners.cpsat import CpsatOptions
+
+    name = "new-node-medium-20n-2new-400i.data"
+    score, gib = HBAL[name]
+    plan, _ = balance(_cluster(name), "cpsat", CpsatOptions(time_limit=20, target_score=score))
+    assert plan.extra["verified"] is True and plan.extra["target_reached"]
+    assert plan.final_score <= score + 5e-9 and plan.gb_copied <= 0.5 * gib
