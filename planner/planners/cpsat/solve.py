@@ -36,6 +36,7 @@ class CpsatOptions:
     max_gb: float | None = None
     max_moves: int | None = None
     probe_share: float = 0.6  #: target mode with offline nodes: time share for probing GB budgets
+    slack_share: float = 0.3  #: target mode: time share for lowering the hint's score at its GB first
     target_score: float | None = None  #: fewest GB whose exact score is at most this
     rounds: int = 1  #: global majorize-minimize rounds before LNS
     lns: bool = True
