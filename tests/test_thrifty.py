@@ -73,3 +73,26 @@ def test_target_score_plan_copies_less_than_half_of_hbals_gib() -> None:
     plan, _ = balance(_cluster(name), "cpsat", CpsatOptions(time_limit=20, target_score=score))
     assert plan.extra["verified"] is True and plan.extra["target_reached"]
     assert plan.final_score <= score + 5e-9 and plan.gb_copied <= 0.5 * gib
+
+
+def test_slack_step_lowers_the_hints_score_without_copying_more() -> None:
+    """Target mode's first step: the balance LNS from hbal's greedy plan, held to that plan's GiB."""
+    from planner.planners.cpsat import CpsatOptions, _hint_from
+    from planner.planners.cpsat.data import build_data
+    from planner.planners.cpsat.lns import _gb
+    from planner.planners.cpsat.solve import _hint_choice, exact_score, placement_of
+    from planner.planners.cpsat.target import _make_slack
+    from planner.planners.greedy import GreedyOptions, balance
+
+    c = _cluster("skewed-small-6n-70i.data")
+    g = balance(load_group(c, LoadOptions()), GreedyOptions())
+    gs = load_group(c, LoadOptions())
+    opts = CpsatOptions(time_limit=10, target_score=g.final_score, hint=_hint_from(g, gs, None, None))
+    data = build_data(gs, opts.k_targets, extra=opts.hint)
+    ref = _hint_choice(data, opts)
+    before = placement_of(data, ref)
+    data2, ref2 = _make_slack(gs, data, ref, opts, time.perf_counter() + 6)
+    after = placement_of(data2, ref2)
+    assert exact_score(gs, before) == pytest.approx(g.final_score, abs=1e-9)  # the hint is hbal's plan
+    assert exact_score(gs, after) < g.final_score - 0.01  # slack gained ...
+    assert _gb(gs, after) <= _gb(gs, before) + 1e-9  # ... for no more GiB
