@@ -228,6 +228,10 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         err.print(f"[dim]status {plan.status}; surrogate objective {plan.extra.get('surrogate_objective', 0):.6f}, "
                   f"bound {plan.bound:.6f}, gap {plan.gap:.2%}; GB lower bound {plan.gb_lower_bound:.0f}[/dim]")
     err.print(f"[dim]{plan.extra.get('verify', '')}; {plan.extra.get('schedule_check', '')}[/dim]")
+    if target_score is not None and plan.extra.get("target_reached") is False:
+        err.print(f"[yellow]target score {target_score:.8f} not reached within the time limit "
+                  f"({plan.wall_s:.0f} s): this is the best plan found (final score {plan.final_score:.8f}); "
+                  "try a longer --time-limit[/yellow]")
     for name, why in plan.extra.get("stuck", {}).items():
         err.print(f"[yellow]not moved (no safe order): {name}: {why}[/yellow]")
 

@@ -56,3 +56,18 @@ def test_score_json_matches_issue_format(capsys) -> None:
     d = json.loads(out)
     assert code == 0 and set(d) == {"score", "metrics", "n1_fail_nodes", "group"} and len(d["metrics"]) == 20
     assert f"{d['score']:.8f}" == "3.31686197"
+
+
+def test_unreachable_target_score_says_so_and_keeps_the_best_plan(capsys) -> None:
+    """``--target-score`` below any possible score: the best plan found, and one line saying so."""
+    src = str(DATA / "tiny-skewed.data")
+    code, out, err = run(capsys, "balance", src, "--method", "cpsat", "--time-limit", "5", "--target-score", "-1")
+    assert code == 0 and "Cluster score improved" in out
+    assert "target score -1.00000000 not reached within the time limit" in " ".join(err.split())
+    code, out, _ = run(capsys, "balance", src, "--method", "cpsat", "--time-limit", "5", "--target-score", "-1",
+                       "--json")
+    plan = json.loads(out)
+    assert code == 0 and plan["extra"]["target_reached"] is False and plan["final_score"] < plan["initial_score"]
+    code, out, _ = run(capsys, "balance", src, "--method", "cpsat", "--time-limit", "5", "--target-score",
+                       str(plan["initial_score"]), "--json")
+    assert code == 0 and json.loads(out)["extra"]["target_reached"] is True

@@ -140,7 +140,7 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
                 wall_s=time.perf_counter() - t0, group=gs.group_name, bound=res.bound if solved else None, gap=gap,
                 gb_lower_bound=forced_gb,
                 extra={"target_reached": None if opts.target_score is None
-                       else any(r.get("reached") for r in res.rounds), "planned_score": res.exact_score,
+                       else final <= float(opts.target_score) + 5e-9, "planned_score": res.exact_score,
                        "solutions": res.solutions, "rounds": res.rounds,
                        "stuck": {} if kept_greedy else seq.stuck, "surrogate_objective": res.objective,
                        "kept_greedy_prefix": kept_greedy})
