@@ -215,9 +215,7 @@ def sequence(gs: GroupState, target: dict[int, tuple[int, int]], force: bool = F
                 break
             hop_steps.append(step)
     stuck = {gs.instances[k].inst.name: last_fail.get(k, "no safe move") for k in pending}
-    for k, n in sq.nodes.items():
-        gs.all_nodes[k] = n
-    gs.nodes = [sq.nodes[n.idx] for n in gs.nodes]
+    gs.put_nodes(sq.nodes)
     steps = sq.steps
     return SequenceResult(steps, steps[-1].score if steps else score, stuck, sq.nodes,
                           [f"{s.instance} {s.move_text()}" for s in hop_steps], sum(s.gb_copied for s in hop_steps))

@@ -189,6 +189,12 @@ class GroupState:
     def node(self, cluster_idx: int) -> NodeState:
         return self.all_nodes[cluster_idx]
 
+    def put_nodes(self, nodes: dict[int, NodeState]) -> None:
+        """Make ``nodes`` (cluster index → state, e.g. after moves) the group's node states."""
+        for k, n in nodes.items():
+            self.all_nodes[k] = n
+        self.nodes = [nodes[n.idx] for n in self.nodes]
+
     def reload(self, cluster: Cluster) -> GroupState:
         """``cluster`` (this cluster with instances moved) loaded as this group was."""
         return load_group(cluster, replace(self.load_opts or LoadOptions(), group=self.group_uuid))

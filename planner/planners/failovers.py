@@ -74,7 +74,6 @@ def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: boo
     if triangles is None:
         triangles = sum(not n.offline for n in gs.nodes) <= TRIANGLES_UPTO
     nodes = {n.idx: n for n in gs.nodes}
-    order = [n.idx for n in gs.nodes]
     scorer = Scorer(gs.nodes)
     score = scorer.score_with({})
     steps: list[Step] = []
@@ -102,7 +101,5 @@ def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: boo
         if not used and dirty is None:
             break
         dirty = used or None  # nothing on the changed nodes: one full pass to confirm
-    for k, n in nodes.items():
-        gs.all_nodes[k] = n
-    gs.nodes = [nodes[k] for k in order]
+    gs.put_nodes(nodes)
     return steps

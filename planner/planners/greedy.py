@@ -229,9 +229,7 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
             st.pnode, st.snode, st.location_score = res.pnode, res.snode, res.location_score
         if steps and status != "timeout":
             status = "feasible"
-    for k, n in table.nodes.items():
-        gs.all_nodes[k] = n
-    gs.nodes = [table.nodes[n.idx] for n in gs.nodes]
+    gs.put_nodes(table.nodes)
     return Plan("greedy", initial, table.score, steps, status=status, wall_s=time.perf_counter() - t0,
                 group=gs.group_name, extra={"optimal_score": opt,
                                             "ignore_soft_errors": opts.moves.ignore_soft_errors})

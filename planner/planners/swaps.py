@@ -136,9 +136,7 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
             if found:
                 commit(found)
                 improved = True
-    for k, n in nodes.items():
-        gs.all_nodes[k] = n
-    gs.nodes = [nodes[k] for k in order]
+    gs.put_nodes(nodes)
     return steps
 
 

@@ -62,9 +62,7 @@ def thrifty(gs: GroupState, move_gb: float, deadline: float, stop_at: float | No
             break
         take_moves(gs, nodes, scorer, [(best[1], best[2])], steps)
         score = best[3]
-    for k, n in nodes.items():
-        gs.all_nodes[k] = n
-    gs.nodes = [nodes[k] for k in order]
+    gs.put_nodes(nodes)
     return Plan("thrifty", initial, score, steps, wall_s=time.perf_counter() - t0, group=gs.group_name)
 
 

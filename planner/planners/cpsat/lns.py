@@ -126,14 +126,13 @@ def _failover_cycles(orig: GroupState, best: Placement, score: float, inc: Group
 def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
         max_moves: int | None, soft_n1: bool, on_improve=None,
         size: int = 40, target: float | None = None, sub_seconds: float = 1.5,
-        cycles: bool = False, stop_at: float | None = None) -> tuple[Placement, float, int]:
+        cycles: bool = False) -> tuple[Placement, float, int]:
     """Improve the placement ``start`` (all movable instances) until ``deadline``.
 
     Without ``target`` the score is minimised.  With ``target`` the GB copied is, keeping the
     exact score at most ``target`` (the sub-model keeps the surrogate below its value at the
     incumbent, shifted by the incumbent's slack to the target).  With ``cycles``, failover pairs
-    and triangles are tried on the incumbent after ``STALL`` iterations without a gain.  With
-    ``stop_at``, the search stops once the exact score is at most that.
+    and triangles are tried on the incumbent after ``STALL`` iterations without a gain.
     """
     rng = random.Random(seed)
     best = dict(start)
@@ -143,7 +142,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
     movable = sorted(best)
     it = stall = 0
     cycles_tried = not cycles
-    while time.perf_counter() < deadline - 0.3 and (stop_at is None or best_score > stop_at):
+    while time.perf_counter() < deadline - 0.3:
         it += 1
         if not cycles_tried and stall >= STALL:  # zero-copy failover cycles from the incumbent
             cycles_tried = True

@@ -115,6 +115,15 @@ def _restrict_evacuation(data: ModelData) -> None:
             data.current[k] = keep.index(cur) if cur in keep else 0
 
 
+def model_data(gs: GroupState, opts: CpsatOptions, extra: dict[int, tuple[int, int]] | None) -> ModelData:
+    """The group's candidates (``extra``: pairs to include), without staying on offline nodes when
+    ``opts.evacuate``."""
+    data = build_data(gs, opts.k_targets, extra=extra)
+    if opts.evacuate:
+        _restrict_evacuation(data)
+    return data
+
+
 def complete_hint(v: Vars, choice: list[int], seconds: float = 5.0) -> list[int] | None:
     """Values of every variable for the candidates ``choice`` (a full hint), or None if infeasible."""
     m2 = v.model.clone()
@@ -223,9 +232,7 @@ def _hint_choice(data: ModelData, opts: CpsatOptions) -> list[int]:
 def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     """Best placement found within the time limit (raises PlannerError when none is feasible)."""
     t0 = time.perf_counter()
-    data = build_data(gs, opts.k_targets, extra=opts.hint)
-    if opts.evacuate:
-        _restrict_evacuation(data)
+    data = model_data(gs, opts, opts.hint)
     ref = _hint_choice(data, opts)
     stop = {"flag": False, "solver": None, "t0": t0}
 
@@ -300,9 +307,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:
                 best.placement, best.exact_score = pl, sc
-                data = build_data(gs, opts.k_targets, extra=pl)
-                if opts.evacuate:
-                    _restrict_evacuation(data)
+                data = model_data(gs, opts, pl)
                 best_choice = choice_for(data, pl)
         if best is not None and opts.gb_phase and not stop["flag"]:
             left = opts.time_limit - (time.perf_counter() - t0)

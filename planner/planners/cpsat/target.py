@@ -7,8 +7,7 @@ import time
 from ortools.sat.python import cp_model
 
 from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
-from planner.planners.cpsat.data import build_data
-from planner.planners.cpsat.lns import lns, lns_plan
+from planner.planners.cpsat.lns import _gb, lns, lns_plan
 from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.planners.cpsat.solve import (
     PRESOLVE_LIMIT,
@@ -17,10 +16,11 @@ from planner.planners.cpsat.solve import (
     _Callback,
     _choice,
     _hint_choice,
-    _restrict_evacuation,
     _solver,
+    choice_for,
     exact_score,
     hint_all,
+    model_data,
     objective_at,
     placement_of,
     solve,
@@ -33,9 +33,6 @@ def _make_slack(gs: GroupState, data, ref: list[int], opts: CpsatOptions, deadli
     slack to the target that the fewest-GB rounds then trade for GB.  (new-node-small-6n, 30 s runs:
     0.69–0.78 of hbal's GB, mean 0.73 over 7, with 30 % of the time here; 0.70–0.86, mean 0.76 over
     9, without; the other balance files unchanged.)  Returns (data, ref) around the new placement."""
-    from planner.planners.cpsat.lns import _gb
-    from planner.planners.cpsat.solve import choice_for
-
     start = placement_of(data, ref)
     budget = _gb(gs, start) if opts.max_gb is None else min(opts.max_gb, _gb(gs, start))
     _, size, sub_s = lns_plan(data, opts)
@@ -43,9 +40,7 @@ def _make_slack(gs: GroupState, data, ref: list[int], opts: CpsatOptions, deadli
                    size=size, sub_seconds=sub_s, cycles=opts.failover_cycles)
     if pl == start:
         return data, ref
-    data = build_data(gs, opts.k_targets, extra=pl)
-    if opts.evacuate:
-        _restrict_evacuation(data)
+    data = model_data(gs, opts, pl)
     return data, choice_for(data, pl)
 
 
@@ -56,9 +51,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     each round re-linearises around the last plan that reached it, letting GB drop further.
     """
     t0 = time.perf_counter()
-    data = build_data(gs, opts.k_targets, extra=opts.hint)
-    if opts.evacuate:
-        _restrict_evacuation(data)
+    data = model_data(gs, opts, opts.hint)
     ref = _hint_choice(data, opts)
     target = float(opts.target_score) + 5e-9  # scores are given to 8 decimals
     if opts.slack_share > 0 and opts.lns:
