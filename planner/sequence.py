@@ -34,7 +34,9 @@ def decompose(p0: int, s0: int, p: int, s: int) -> list[Way]:
     >>> decompose(1, 2, 2, 1)
     [[('f', -1)]]
     >>> decompose(1, 2, 3, 4)
-    [[('r', 4), ('frf', 3)], [('r', 3), ('rf', 4), ('f', -1)]]
+    [[('r', 4), ('frf', 3)], [('r', 3), ('fr', 4)]]
+    >>> walk(1, 2, [('r', 3), ('fr', 4)])
+    (3, 4)
     """
     if (p, s) == (p0, s0):
         return [[]]
@@ -49,8 +51,28 @@ def decompose(p0: int, s0: int, p: int, s: int) -> list[Way]:
     if p == s0:
         return [[("fr", s)]]
     if s == s0:
-        return [[("frf", p)], [("f", -1), ("fr", p), ("f", -1)]]
-    return [[("r", s), ("frf", p)], [("r", p), ("rf", s), ("f", -1)]]
+        return [[("frf", p)], [("f", -1), ("rf", p)]]
+    return [[("r", s), ("frf", p)], [("r", p), ("fr", s)]]
+
+
+def walk(p0: int, s0: int, way: Way) -> tuple[int, int]:
+    """Where hbal's moves in ``way`` take an instance at (p0, s0): ``f`` swaps the two, ``r t``
+    replaces the secondary, ``rf t`` = ``r t`` then ``f``, ``fr t`` = ``f`` then ``r t``,
+    ``frf t`` = ``f``, ``r t``, ``f``; ``fa t`` moves an externally mirrored primary.
+
+    >>> walk(1, 2, [("r", 3), ("frf", 4)])
+    (4, 3)
+    """
+    p, s = p0, s0
+    for kind, t in way:
+        for op in {"f": "f", "r": "r", "rf": "rf", "fr": "fr", "frf": "frf", "fa": "a"}[kind]:
+            if op == "f":
+                p, s = s, p
+            elif op == "r":
+                s = t
+            else:
+                p = t
+    return p, s
 
 
 @dataclass
@@ -215,6 +237,10 @@ def sequence(gs: GroupState, target: dict[int, tuple[int, int]], force: bool = F
                 break
             hop_steps.append(step)
     stuck = {gs.instances[k].inst.name: last_fail.get(k, "no safe move") for k in pending}
+    for k, pos in target.items():  # a safety net: a way that ends elsewhere is a bug, never a silent plan
+        st = gs.instances[k]
+        if k not in pending and (st.pnode, st.snode) != pos:
+            stuck[st.inst.name] = f"ended at {(st.pnode, st.snode)} instead of {pos} (planner bug)"
     gs.put_nodes(sq.nodes)
     steps = sq.steps
     return SequenceResult(steps, steps[-1].score if steps else score, stuck, sq.nodes,

@@ -3,10 +3,13 @@ and the sequencer's decomposition and safety."""
 
 from __future__ import annotations
 
+import itertools
+
 from planner.api import balance, load
+from planner.moves import apply_move
 from planner.plan import Plan, Step, backward_jobsets
 from planner.report import commands_text, script_text
-from planner.sequence import decompose, sequence
+from planner.sequence import decompose, sequence, walk
 from planner.state import load_group
 from tests.conftest import DATA
 
@@ -47,6 +50,39 @@ def test_decompose_covers_every_change() -> None:
     assert decompose(1, 2, 3, 1) == [[("rf", 3)]]
     assert decompose(1, 2, 2, 3) == [[("fr", 3)]]
     assert decompose(1, -1, 4, -1) == [[("fa", 4)]]
+
+
+def test_every_way_of_decompose_reaches_its_target() -> None:
+    """Each alternative way, walked move by move, lands on the target pair (a wrong fallback way once
+    ended elsewhere and the plan silently missed its target)."""
+    nodes = range(5)
+    for p0, s0, p, s in itertools.product(nodes, nodes, nodes, nodes):
+        if p0 == s0 or p == s:
+            continue
+        for way in decompose(p0, s0, p, s):
+            assert walk(p0, s0, way) == (p, s), (p0, s0, p, s, way)
+            before = [walk(p0, s0, way[:i]) for i in range(len(way))]  # no move targets its own nodes
+            assert all(t not in pos for (kind, t), pos in zip(way, before, strict=True) if kind != "f")
+
+
+def test_walk_agrees_with_hbal_moves() -> None:
+    """The symbolic walk is what ``apply_move`` (hbal's applyMove) does, for every move kind."""
+    from planner.io.htools_text import parse_text
+
+    roomy = "".join(f"n{k}|16384|512|12000|200000|190000|8|N|u|1\n" for k in range(4))
+    gs = load_group(parse_text(f"g|u|preferred||\n\n{roomy}\ni|1024|1000|1|running|Y|n0|n1|drbd||1\n\n\n"))
+    nodes = {n.idx: n for n in gs.nodes}
+    st = gs.instances[0]
+    tried = 0
+    for kind in ("f", "r", "rf", "fr", "frf"):
+        for t in nodes:
+            if t in (st.pnode, st.snode) if kind != "f" else t != st.pnode:
+                continue  # ``f`` names no node: tried once
+            res = apply_move(nodes, st, kind, t if kind != "f" else -1, force=True)
+            assert not isinstance(res, str), (kind, t, res)
+            tried += 1
+            assert (res.pnode, res.snode) == walk(st.pnode, st.snode, [(kind, t)]), (kind, t)
+    assert tried == 1 + 4 * 2
 
 
 def test_sequencer_reaches_a_target_and_reports_what_it_cannot() -> None:
