@@ -27,6 +27,7 @@ from planner.planners.cpsat.data import (
     node_bases,
 )
 from planner.planners.cpsat.objective import build_objective
+from planner.reload import reload_moved
 from planner.score import compute_score
 from planner.state import GroupState
 
@@ -197,7 +198,8 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
             cand[k] = (order[c.p], order[c.s] if c.s >= 0 else -1)
         if cand == best:
             continue
-        st = orig.reload(apply_placement(cluster, cand))
+        delta = {k: cand[k] for k in free if cand[k] != best[k]}
+        st = reload_moved(inc, apply_placement(inc.cluster, delta), delta)  # the touched nodes, loaded again
         sc = compute_score(st.nodes)  # hbal's exact score of the candidate
         better = (sc < best_score - 1e-12 if target is None
                   else sc <= target + 1e-12 and _gb(orig, cand) < _gb(orig, best) - 1e-9)
