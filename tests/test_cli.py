@@ -41,7 +41,7 @@ def test_balance_json_then_verify(tmp_path: Path, capsys) -> None:
     (["score", str(DATA / "two-groups.data")], "multiple node groups"),
     (["score", str(DATA / "two-groups.data"), "-G", "nope"], "node group 'nope' not found"),
     (["balance", str(DATA / "offline.data"), "--method", "cpsat", "--max-moves", "0", "--time-limit", "5"],
-     "offline nodes must be emptied"),
+     "--max-moves 0 cannot empty the offline nodes: 3 instances must leave them"),
     (["verify", str(DATA / "n1quirk.data"), "/nonexistent.json"], "no such file"),
     (["pareto", str(DATA / "n1quirk.data"), "--points", "a,b"], "--points"),
 ])

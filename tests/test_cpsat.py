@@ -53,7 +53,14 @@ def test_infeasible_request_is_a_clear_error() -> None:
     with pytest.raises(PlannerError) as e:
         balance(c, "cpsat", CpsatOptions(time_limit=10, max_moves=0))
     msg = str(e.value)
-    assert "--max-moves 0" in msg and "offline nodes must be emptied" in msg and "\n" not in msg
+    assert "--max-moves 0 cannot empty the offline nodes: 3 instances must leave them" in msg and "\n" not in msg
+    # a1, a2, a3 each have a 1000 MiB replica on the offline nA: 2.93 GiB must be copied, and 3 moves made
+    with pytest.raises(PlannerError, match=r"--max-gb 2.9 cannot empty the offline nodes: .* 2.92969 GiB"):
+        balance(c, "cpsat", CpsatOptions(time_limit=10, max_gb=2.9))
+    with pytest.raises(PlannerError, match="--max-moves 2 cannot"):
+        balance(c, "cpsat", CpsatOptions(time_limit=10, max_moves=2))
+    plan, _ = balance(c, "cpsat", CpsatOptions(time_limit=5, max_moves=3, max_gb=2.93))  # just enough
+    assert len(plan.steps) == 3 and plan.extra["verified"] is True
 
 
 def test_gb_lower_bound_counts_replicas_on_offline_nodes() -> None:

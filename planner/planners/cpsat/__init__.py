@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import time
 
+from planner.errors import PlannerError
 from planner.model import Cluster
 from planner.plan import Plan
-from planner.planners.cpsat.data import gb_lower_bound
+from planner.planners.cpsat.data import evacuation_needs, gb_lower_bound
 from planner.planners.cpsat.solve import CpsatOptions, solve
 from planner.planners.cpsat.target import solve_target
 from planner.state import GroupState, LoadOptions, load_group
@@ -71,6 +72,21 @@ def _thrifty_hint(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, 
                       None, None)
 
 
+def check_budgets(gs: GroupState, opts: CpsatOptions) -> None:
+    """Refuse at once a budget that cannot empty the offline nodes (the model would only prove it,
+    or time out on a big group)."""
+    if not opts.evacuate:
+        return
+    count, gb = evacuation_needs(gs)
+    why = None
+    if opts.max_moves is not None and count > opts.max_moves:
+        why = f"--max-moves {opts.max_moves} cannot empty the offline nodes: {count} instances must leave them"
+    elif opts.max_gb is not None and gb > opts.max_gb + 1e-9:
+        why = f"--max-gb {opts.max_gb:g} cannot empty the offline nodes: their replicas alone are {gb:g} GiB"
+    if why:
+        raise PlannerError(gs.cluster.origin, None, why)
+
+
 def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = 0.3) -> Plan:
     """Plan one group with CP-SAT, hinted by a time-limited greedy run, and sequence it safely."""
     from planner.planners.greedy import GreedyOptions
@@ -79,6 +95,7 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
 
     t0 = time.perf_counter()
     gs_hint = load_group(cluster, load_opts)
+    check_budgets(gs_hint, opts)
     free_run = opts.max_gb is None and opts.max_moves is None and opts.target_score is None
     swap_share = opts.swap_share if free_run else 0.0
     if len(gs_hint.group_instances) >= BIG_GROUP:

@@ -237,12 +237,27 @@ def build_data(gs: GroupState, k_targets: int = 16, all_pairs_upto: int = 8,
     return ModelData(gs, gs.nodes, pos, base, movable, cands, current)
 
 
-def gb_lower_bound(gs: GroupState) -> float:
-    """GiB any plan that empties the offline nodes must copy: every replica there, once."""
+def evacuation_needs(gs: GroupState) -> tuple[int, float]:
+    """(instances, GiB) any plan that empties the offline nodes must move and copy: each movable
+    instance with a replica there moves at least once, and every DRBD replica there is copied once.
+
+    >>> from planner.api import load
+    >>> from planner.state import load_group
+    >>> evacuation_needs(load_group(load("tests/data/offline.data")))  # a1, a2, a3 touch nA
+    (3, 2.9296875)
+    """
     off = {n.idx for n in gs.nodes if n.offline}
-    total = 0.0
+    count, total = 0, 0.0
     for k in gs.group_instances:
         st = gs.instances[k]
-        if st.inst.disk_template == "drbd":
-            total += sum(st.inst.dsk / 1024 for x in (st.pnode, st.snode) if x in off)
-    return total
+        there = [x for x in (st.pnode, st.snode) if x in off]
+        if st.movable and there:
+            count += 1
+            if st.inst.disk_template == "drbd":
+                total += len(there) * st.inst.dsk / 1024
+    return count, total
+
+
+def gb_lower_bound(gs: GroupState) -> float:
+    """GiB any plan that empties the offline nodes must copy: every movable replica there, once."""
+    return evacuation_needs(gs)[1]
