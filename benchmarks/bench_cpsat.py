@@ -56,6 +56,7 @@ def main() -> None:
             "file": f.stem, "hbal_score": hs, "hbal_gb": hgb, "greedy_score": round(g.final_score, 8),
             "greedy_gb": g.gb_copied, "greedy_s": round(tg, 2),
             "cpsat@hbal_gb_score": round(same_gb.final_score, 6), "cpsat@hbal_gb_gb": same_gb.gb_copied,
+            "cpsat@hbal_gb_planned": round(same_gb.extra.get("planned_score", float("nan")), 6),
             "score_ratio": round(same_gb.final_score / hs, 3), "score_target_met": same_gb.final_score <= 0.90 * hs,
             "s1": round(t1, 1), "cpsat@hbal_score_score": round(same_sc.final_score, 6),
             "cpsat@hbal_score_gb": same_sc.gb_copied, "gb_base": "forced min" if evac else "hbal",

@@ -152,3 +152,20 @@ def test_load_options_hold_inside_the_solver() -> None:
     assert all(not gs.instances[k].movable for k in left)  # drained of all that can move (plain disks stay)
     assert plan.extra["verified"] is True and not plan.extra["stuck"]
     assert plan.extra["planned_score"] == pytest.approx(plan.final_score, abs=1e-9)
+
+
+def test_budgets_hold_when_sequencing_needs_more_steps(monkeypatch) -> None:
+    """If the safe order needs more steps than the model counted (temporary moves, a longer way),
+    the plan is cut to the budget: --max-moves 3 gives 3 steps, never 4."""
+    import planner.sequence
+
+    real = planner.sequence.sequence
+
+    def one_more(gs, target, force=False):
+        res = real(gs, target, force)
+        res.steps = res.steps + res.steps[-1:]  # as if a temporary move had been needed at the end
+        return res
+
+    monkeypatch.setattr(planner.sequence, "sequence", one_more)
+    plan, _ = balance(load(DATA / "offline.data"), "cpsat", CpsatOptions(time_limit=5, max_moves=3))
+    assert len(plan.steps) == 3 and plan.extra["cut_to_budget"] == 1 and plan.extra["verified"] is True

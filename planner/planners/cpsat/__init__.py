@@ -17,10 +17,10 @@ BIG_GROUP = 1000  #: instances from which the greedy hint gets half the time
 THRIFTY_UNTIL = 0.4  #: under --target-score, the thrifty greedies run until this share of the time
 
 
-def _prefix(plan: Plan, max_gb: float | None, max_moves: int | None) -> list:
-    """The longest prefix of ``plan``'s steps within the budgets."""
+def _prefix(steps: list, max_gb: float | None, max_moves: int | None) -> list:
+    """The longest prefix of ``steps`` within the budgets."""
     out, gb = [], 0.0
-    for n, s in enumerate(plan.steps):
+    for n, s in enumerate(steps):
         gb += s.gb_copied
         if (max_gb is not None and gb > max_gb + 1e-9) or (max_moves is not None and n >= max_moves):
             break
@@ -33,7 +33,7 @@ def _hint_from(plan: Plan, gs: GroupState, max_gb: float | None, max_moves: int 
     by_name = {gs.instances[k].inst.name: k for k in gs.group_instances}
     idx = {n.name: n.idx for n in gs.all_nodes}
     return {by_name[s.instance]: (idx[s.to_primary], idx[s.to_secondary] if s.to_secondary else -1)
-            for s in _prefix(plan, max_gb, max_moves)}
+            for s in _prefix(plan.steps, max_gb, max_moves)}
 
 
 def _polish(gs: GroupState, steps: list, final: float, opts: CpsatOptions, deadline: float) -> tuple[list, float]:
@@ -134,9 +134,13 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     initial = Scorer(seq_gs.nodes).score_with({}) if initial is None else initial
     seq = sequence(seq_gs, res.placement)
     steps, final = seq.steps, seq.final_score if seq.steps else initial
-    if opts.polish and opts.target_score is None:
+    within = _prefix(steps, opts.max_gb, opts.max_moves)
+    cut = len(steps) - len(within)  # temporary moves, or a longer way than the model counted
+    if cut:  # the budgets hold; ``seq_gs`` is past the cut, so no polish from it
+        steps, final = within, within[-1].score if within else initial
+    if opts.polish and opts.target_score is None and not cut:
         steps, final = _polish(seq_gs, steps, final, opts, t0 + (0.95 - swap_share) * opts.time_limit)
-    if swap_share > 0:  # compound moves a single-move search cannot make, then single moves again
+    if swap_share > 0 and not cut:  # compound moves a single-move search cannot make, then single moves again
         from planner.planners.swaps import swap_search
 
         sw = swap_search(seq_gs, t0 + opts.time_limit * 0.97)
@@ -145,7 +149,7 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
             steps, final = steps + sw + g3.steps, (g3.final_score if g3.steps else sw[-1].score)
     kept_greedy = False
     if g is not None and opts.target_score is None:  # never worse than greedy's own steps in the budget
-        prefix = _prefix(g, opts.max_gb, opts.max_moves)
+        prefix = _prefix(g.steps, opts.max_gb, opts.max_moves)
         if prefix and prefix[-1].score < final - 1e-12:
             steps, final, kept_greedy = prefix, prefix[-1].score, True
     status = "optimal" if res.status == "OPTIMAL" and not kept_greedy else "feasible"
@@ -160,4 +164,4 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
                        else final <= float(opts.target_score) + 5e-9, "planned_score": res.exact_score,
                        "solutions": res.solutions, "rounds": res.rounds,
                        "stuck": {} if kept_greedy else seq.stuck, "surrogate_objective": res.objective,
-                       "kept_greedy_prefix": kept_greedy})
+                       "kept_greedy_prefix": kept_greedy, "cut_to_budget": cut})
