@@ -150,6 +150,8 @@ def _split(s: str) -> tuple[str, ...]:
 @click.option("--max-gb", type=float, default=None, help="CP-SAT: copy at most this many GiB.")
 @click.option("--max-moves", type=int, default=None, help="CP-SAT: at most this many hbal moves.")
 @click.option("--target-score", type=float, default=None, help="CP-SAT: fewest GiB reaching this score.")
+@click.option("--partial-evacuation", is_flag=True,
+              help="CP-SAT: leave on offline nodes what --max-moves / --max-gb cannot move off.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--print-commands", "-C", "print_commands", is_flag=True, help="List the commands (hbal -C).")
 @click.option("--commands", "commands_file", type=click.Path(dir_okay=False), help="Write a runnable script.")
@@ -158,7 +160,8 @@ def _split(s: str) -> tuple[str, ...]:
 @schedule_options
 def balance(cluster: str, method: str, as_json: bool, print_commands: bool, commands_file: str | None,
             save_state: str | None, save_plan: str | None, time_limit: float | None, seed: int, workers: int,
-            max_gb: float | None, max_moves: int | None, target_score: float | None, **kw) -> None:
+            max_gb: float | None, max_moves: int | None, target_score: float | None, partial_evacuation: bool,
+            **kw) -> None:
     """Plan a rebalancing of FILE (greedy = hbal's algorithm, move for move)."""
     from planner.api import balance as plan_balance
     from planner.api import load, report
@@ -210,7 +213,7 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         from planner.cli_progress import solve_with_progress
 
         plan, final = solve_with_progress(c, lo, len(gs.group_instances), time_limit, seed, workers, max_gb,
-                                          max_moves, target_score, quiet=as_json)
+                                          max_moves, target_score, quiet=as_json, evacuate=not partial_evacuation)
         if not as_json:
             for k, st in enumerate(plan.steps, start=1):
                 on_step(k, st)

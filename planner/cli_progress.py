@@ -19,7 +19,7 @@ def default_time_limit(n_instances: int) -> float:
 
 def solve_with_progress(cluster: Cluster, lo: LoadOptions, n_instances: int, time_limit: float | None,
                         seed: int, workers: int, max_gb: float | None, max_moves: int | None,
-                        target_score: float | None, quiet: bool = False):
+                        target_score: float | None, quiet: bool = False, evacuate: bool = True):
     """Run the CP-SAT planner, redrawing a small table of incumbents; returns (plan, final cluster)."""
     from rich.console import Console
     from rich.live import Live
@@ -39,7 +39,7 @@ def solve_with_progress(cluster: Cluster, lo: LoadOptions, n_instances: int, tim
         return t
 
     opts = CpsatOptions(time_limit=time_limit or default_time_limit(n_instances), seed=seed, workers=workers,
-                        max_gb=max_gb, max_moves=max_moves, target_score=target_score)
+                        max_gb=max_gb, max_moves=max_moves, target_score=target_score, evacuate=evacuate)
     if quiet:
         return balance(cluster, "cpsat", opts, lo)
     console = Console(stderr=True)

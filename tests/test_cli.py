@@ -71,3 +71,15 @@ def test_unreachable_target_score_says_so_and_keeps_the_best_plan(capsys) -> Non
     code, out, _ = run(capsys, "balance", src, "--method", "cpsat", "--time-limit", "5", "--target-score",
                        str(plan["initial_score"]), "--json")
     assert code == 0 and json.loads(out)["extra"]["target_reached"] is True
+
+
+def test_partial_evacuation_within_a_move_budget(capsys) -> None:
+    """offline.data needs 3 moves to drain nA: --max-moves 1 is refused, unless the operator asks for a
+    partial evacuation; then one move, verified, and the other two instances stay on nA."""
+    args = ["balance", str(DATA / "offline.data"), "--method", "cpsat", "--max-moves", "1", "--time-limit", "3"]
+    code, _, err = run(capsys, *args)
+    assert code == 2 and "--partial-evacuation leaves the rest there" in err
+    code, out, _ = run(capsys, *args, "--partial-evacuation", "--json")
+    plan = json.loads(out)
+    assert code == 0 and len(plan["steps"]) == 1 and plan["extra"]["verified"] is True
+    assert plan["final_score"] < plan["initial_score"]

@@ -84,7 +84,7 @@ def check_budgets(gs: GroupState, opts: CpsatOptions) -> None:
     elif opts.max_gb is not None and gb > opts.max_gb + 1e-9:
         why = f"--max-gb {opts.max_gb:g} cannot empty the offline nodes: their replicas alone are {gb:g} GiB"
     if why:
-        raise PlannerError(gs.cluster.origin, None, why)
+        raise PlannerError(gs.cluster.origin, None, why + " (--partial-evacuation leaves the rest there)")
 
 
 def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = 0.3) -> Plan:
