@@ -65,7 +65,7 @@ def walk(p0: int, s0: int, way: Way) -> tuple[int, int]:
     """
     p, s = p0, s0
     for kind, t in way:
-        for op in {"f": "f", "r": "r", "rf": "rf", "fr": "fr", "frf": "frf", "fa": "a"}[kind]:
+        for op in "a" if kind == "fa" else kind:  # a move is its letters in turn (fa: a new primary)
             if op == "f":
                 p, s = s, p
             elif op == "r":
