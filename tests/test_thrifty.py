@@ -87,7 +87,7 @@ def test_slack_step_lowers_the_hints_score_without_copying_more() -> None:
     c = _cluster("skewed-small-6n-70i.data")
     g = balance(load_group(c, LoadOptions()), GreedyOptions())
     gs = load_group(c, LoadOptions())
-    opts = CpsatOptions(time_limit=10, target_score=g.final_score, hint=_hint_from(g, gs, None, None))
+    opts = CpsatOptions(time_limit=10, target_score=g.final_score, hint=_hint_from(g.steps, gs, None, None))
     data = build_data(gs, opts.k_targets, extra=opts.hint)
     ref = _hint_choice(data, opts)
     before = placement_of(data, ref)

@@ -28,12 +28,13 @@ def _prefix(steps: list, max_gb: float | None, max_moves: int | None) -> list:
     return out
 
 
-def _hint_from(plan: Plan, gs: GroupState, max_gb: float | None, max_moves: int | None):
-    """The placement after the longest prefix of ``plan`` within the budgets."""
+def _hint_from(steps: list, gs: GroupState, max_gb: float | None, max_moves: int | None):
+    """The placement after the longest prefix of ``steps`` within the budgets (``gs``: any state of
+    the group, for the names)."""
     by_name = {gs.instances[k].inst.name: k for k in gs.group_instances}
     idx = {n.name: n.idx for n in gs.all_nodes}
     return {by_name[s.instance]: (idx[s.to_primary], idx[s.to_secondary] if s.to_secondary else -1)
-            for s in _prefix(plan.steps, max_gb, max_moves)}
+            for s in _prefix(steps, max_gb, max_moves)}
 
 
 def _polish(gs: GroupState, steps: list, final: float, opts: CpsatOptions, deadline: float) -> tuple[list, float]:
@@ -57,7 +58,8 @@ def _polish(gs: GroupState, steps: list, final: float, opts: CpsatOptions, deadl
             return steps, final
 
 
-def _thrifty_hint(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, g: Plan, deadline: float):
+def _thrifty_hint(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, g: Plan, gs: GroupState,
+                  deadline: float):
     """Under ``--target-score``: the cheapest (GiB) of hbal's greedy and the thrifty greedies
     (:mod:`planner.planners.thrifty`) as far as each reaches the target (skewed-medium: 7 180 GiB
     instead of hbal's 14 370); hbal's greedy's hint when none of them reaches it."""
@@ -68,8 +70,7 @@ def _thrifty_hint(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, 
     got = thrifty_prefix(lambda: load_group(cluster, load_opts), target, deadline)
     if got is None or (base is not None and base[1] <= got[1]) or (opts.max_gb is not None and got[1] > opts.max_gb):
         return opts.hint
-    return _hint_from(Plan("thrifty", g.initial_score, got[0][-1].score, got[0]), load_group(cluster, load_opts),
-                      None, None)
+    return _hint_from(got[0], gs, None, None)
 
 
 def check_budgets(gs: GroupState, opts: CpsatOptions) -> None:
@@ -110,12 +111,12 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     if opts.hint is None:
         g = greedy(gs_hint, GreedyOptions(time_limit=opts.time_limit * greedy_share))
         initial = g.initial_score
-        opts.hint = _hint_from(g, load_group(cluster, load_opts), opts.max_gb, opts.max_moves)
-        hint_for = lambda budget: _hint_from(g, load_group(cluster, load_opts), budget, opts.max_moves)  # noqa: E731
+        opts.hint = _hint_from(g.steps, gs_hint, opts.max_gb, opts.max_moves)
+        hint_for = lambda budget: _hint_from(g.steps, gs_hint, budget, opts.max_moves)  # noqa: E731
     gs = load_group(cluster, load_opts)
     forced_gb = gb_lower_bound(gs)
     if opts.target_score is not None and forced_gb == 0 and opts.max_moves is None and g is not None:
-        opts.hint = _thrifty_hint(cluster, load_opts, opts, g, t0 + opts.time_limit * THRIFTY_UNTIL)
+        opts.hint = _thrifty_hint(cluster, load_opts, opts, g, gs, t0 + opts.time_limit * THRIFTY_UNTIL)
     left = opts.time_limit * (0.9 - swap_share if opts.polish else 1.0) - (time.perf_counter() - t0)
     if opts.target_score is not None:
         probing = opts.max_gb is None and opts.probe_share > 0 and forced_gb > 0

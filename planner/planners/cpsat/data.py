@@ -106,7 +106,7 @@ def make_candidates(nodes: list[NodeState], st: InstState, origin: tuple[int, in
 
 def migrations_of(p0: int, s0: int, p: int, s: int) -> list[tuple[int, int]]:
     """(from, to) node pairs of every migration/failover hbal's moves from (p0, s0) to (p, s) make."""
-    from planner.sequence import decompose
+    from planner.sequence import decompose, walk
 
     out, cp, cs = [], p0, s0
     for kind, t in decompose(p0, s0, p, s)[0]:
@@ -116,7 +116,7 @@ def migrations_of(p0: int, s0: int, p: int, s: int) -> list[tuple[int, int]]:
             out.append((cp, t))
         elif kind == "frf":
             out += [(cp, cs), (cs, t)]
-        cp, cs = {"f": (cs, cp), "fa": (t, cs), "r": (cp, t), "rf": (t, cp), "fr": (cs, t), "frf": (t, cs)}[kind]
+        cp, cs = walk(cp, cs, [(kind, t)])
     return out
 
 
