@@ -161,6 +161,35 @@ def add_budget(data: ModelData, v: Vars, max_gb: float | None, max_moves: int | 
             v.model.add(wsum(items) <= max_moves)
 
 
+def add_count_floors(data: ModelData, v: Vars) -> bool:
+    """Every online node's primary and replica counts at their integer floor or ceiling (the
+    smallest std-dev integer counts allow); False, adding nothing, when some instance may stay
+    on an offline node (the totals are then not fixed)."""
+    online = [n for n, b in enumerate(data.base) if b.online]
+    if not online or any(not data.base[x].online for cl in data.cands for c in cl for x in (c.p, c.s) if x >= 0):
+        return False
+    pri = sum(data.base[n].pri for n in online) + len(data.movable)
+    tot = sum(data.base[n].tot for n in online) + sum(1 + (cl[0].s >= 0) for cl in data.cands)
+    for n in online:
+        b = data.base[n]
+        v.model.add_linear_constraint(v.expr("pri", n, b.pri), pri // len(online), -(-pri // len(online)))
+        v.model.add_linear_constraint(v.expr("tot", n, b.tot), tot // len(online), -(-tot // len(online)))
+    return True
+
+
+def largest_peer(data: ModelData) -> int:
+    """The most memory one movable DRBD instance asks its secondary to reserve (MiB)."""
+    return max((st.inst.mem for st, cl in zip(data.movable, data.cands, strict=True)
+                if st.inst.uses_sec_mem and cl[0].s >= 0), default=0)
+
+
+def add_reserve_level(data: ModelData, v: Vars, level: int) -> None:
+    """No node reserves more than ``level`` MiB of memory for any one peer (or more than its fixed
+    instances already make it)."""
+    for n, r in v.rmem.items():
+        v.model.add(r <= max(level, max(data.base[n].peers.values(), default=0)))
+
+
 def gb_cost(data: ModelData, v: Vars) -> cp_model.LinearExprT:
     """MiB copied ×1000 + hbal moves: "fewest GB, then fewest moves" as one integer objective."""
     items = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
