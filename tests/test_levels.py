@@ -6,7 +6,8 @@ import pytest
 
 from planner.api import load
 from planner.placement import apply_placement
-from planner.planners.cpsat.solve import CpsatOptions, level_start, model_data, placement_of
+from planner.planners.cpsat.levels import level_start
+from planner.planners.cpsat.solve import CpsatOptions, model_data, placement_of
 from planner.state import load_group
 from tests.conftest import BENCH
 

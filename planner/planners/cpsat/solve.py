@@ -1,7 +1,9 @@
 """Solve the CP-SAT model: majorize–minimize rounds for balance, then fewest GB and moves.
 
 Round 1 linearises the score around the hint (the greedy plan's placement, so the solver never
-starts worse than greedy); each later round re-linearises around the previous solution.  Every
+starts worse than greedy); each later round re-linearises around the previous solution.  On small
+groups (every pair a candidate) the rounds first get a start with the counts at their integer floor
+and a reserved-memory level (:func:`level_start`), and keep those constraints.  Every
 solution is scored exactly (hbal's score) and the best kept.  Phase 2 holds the surrogate within a
 tolerance of the best round and minimises GB copied, then moves.  Seeded, time-limited,
 ``num_workers`` suited to 2 cores; SIGINT stops the search and keeps the best plan so far.
@@ -17,18 +19,11 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from planner.errors import PlannerError
-from planner.planners.cpsat.constraints import (
-    Vars,
-    add_all,
-    add_count_floors,
-    add_reserve_level,
-    build_vars,
-    gb_cost,
-    largest_peer,
-)
+from planner.planners.cpsat.constraints import Vars, add_all, build_vars, gb_cost
 from planner.planners.cpsat.data import ModelData, build_data
+from planner.planners.cpsat.levels import add_levels, level_start
 from planner.planners.cpsat.lns import ALL_PAIRS_UPTO, lns, lns_plan
-from planner.planners.cpsat.objective import UNIT, build_objective, terms_for
+from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.score import compute_score
 from planner.state import GroupState
 
@@ -192,41 +187,6 @@ def _solver(opts: CpsatOptions, seconds: float, size: int = 0, search: bool = Fa
     s.parameters.max_time_in_seconds = max(0.5, seconds)
     s.parameters.use_lns_only = search and opts.lns_only and size >= LNS_ONLY_FROM
     return s
-
-
-def add_levels(data: ModelData, v: Vars, level: int) -> None:
-    """Count floors (when the counts are part of the score) and a reserved-memory level."""
-    if any(t.name == "pri" for t in terms_for(data)):
-        add_count_floors(data, v)
-    add_reserve_level(data, v, level)
-
-
-#: reserved-memory levels tried, in multiples of the largest instance's memory
-LEVELS = (1.0, 1.5, 2.0)
-
-
-def level_start(data: ModelData, opts: CpsatOptions, ref: list[int], seconds: float,
-                soft_n1: bool) -> tuple[list[int], int] | None:
-    """A placement within the budgets with :func:`add_levels` at the lowest of ``LEVELS`` that
-    has one (searched from ``ref``), and that level; None when no level has one (often proved in
-    well under a second each) or none is found in ``seconds``."""
-    t0 = time.perf_counter()
-    for mult in LEVELS:
-        level = round(mult * largest_peer(data))
-        v = build_vars(data)
-        add_all(data, v, opts.max_gb, opts.max_moves, soft_n1=soft_n1)
-        add_levels(data, v, level)
-        for row, c in zip(v.lits, ref, strict=True):
-            for k, lit in enumerate(row):
-                v.model.add_hint(lit, k == c)
-        s = _solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
-        s.parameters.stop_after_first_solution = True
-        status = s.solve(v.model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _choice(data, v, s), level
-        if status != cp_model.INFEASIBLE or time.perf_counter() - t0 > seconds:
-            return None
-    return None
 
 
 def gb_phase(data: ModelData, choice: list[int], opts: CpsatOptions, seconds: float, soft_n1: bool, t0: float,

@@ -1,0 +1,66 @@
+"""Levels: where the global solve of a small group starts.
+
+On the 5–6-node bench files the best same-GB plans found have every node's primary and replica
+counts at their integer floor, and no node reserving much more memory for one peer than the largest
+instance needs; the LNS rarely gets there from elsewhere, since a node's reserve only falls once every
+one of its peers is below the new level.  So the global solve first looks for such a plan (the lowest
+of ``LEVELS`` that has one within the budgets), starts from it and keeps those constraints.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from ortools.sat.python import cp_model
+
+from planner.planners.cpsat.constraints import (
+    Vars,
+    add_all,
+    add_count_floors,
+    add_reserve_level,
+    build_vars,
+    largest_peer,
+)
+from planner.planners.cpsat.data import ModelData
+from planner.planners.cpsat.objective import terms_for
+
+if TYPE_CHECKING:
+    from planner.planners.cpsat.solve import CpsatOptions
+
+
+def add_levels(data: ModelData, v: Vars, level: int) -> None:
+    """Count floors (when the counts are part of the score) and a reserved-memory level."""
+    if any(t.name == "pri" for t in terms_for(data)):
+        add_count_floors(data, v)
+    add_reserve_level(data, v, level)
+
+
+#: reserved-memory levels tried, in multiples of the largest instance's memory
+LEVELS = (1.0, 1.5, 2.0)
+
+
+def level_start(data: ModelData, opts: CpsatOptions, ref: list[int], seconds: float,
+                soft_n1: bool) -> tuple[list[int], int] | None:
+    """A placement within the budgets with :func:`add_levels` at the lowest of ``LEVELS`` that
+    has one (searched from ``ref``), and that level; None when no level has one (often proved in
+    well under a second each) or none is found in ``seconds``."""
+    from planner.planners.cpsat.solve import _choice, _solver
+
+    t0 = time.perf_counter()
+    for mult in LEVELS:
+        level = round(mult * largest_peer(data))
+        v = build_vars(data)
+        add_all(data, v, opts.max_gb, opts.max_moves, soft_n1=soft_n1)
+        add_levels(data, v, level)
+        for row, c in zip(v.lits, ref, strict=True):
+            for k, lit in enumerate(row):
+                v.model.add_hint(lit, k == c)
+        s = _solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
+        s.parameters.stop_after_first_solution = True
+        status = s.solve(v.model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return _choice(data, v, s), level
+        if status != cp_model.INFEASIBLE or time.perf_counter() - t0 > seconds:
+            return None
+    return None
