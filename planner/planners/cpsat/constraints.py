@@ -161,20 +161,26 @@ def add_budget(data: ModelData, v: Vars, max_gb: float | None, max_moves: int | 
             v.model.add(wsum(items) <= max_moves)
 
 
-def add_count_floors(data: ModelData, v: Vars) -> bool:
+def hint_choice(v: Vars, choice: list[int]) -> None:
+    """Hint the candidate literals only: each instance's ``choice`` on, its others off."""
+    for row, c in zip(v.lits, choice, strict=True):
+        for k, lit in enumerate(row):
+            v.model.add_hint(lit, k == c)
+
+
+def add_count_floors(data: ModelData, v: Vars) -> None:
     """Every online node's primary and replica counts at their integer floor or ceiling (the
-    smallest std-dev integer counts allow); False, adding nothing, when some instance may stay
-    on an offline node (the totals are then not fixed)."""
+    smallest std-dev integer counts allow); nothing when some instance may stay on an offline node
+    (the totals are then not fixed)."""
     online = [n for n, b in enumerate(data.base) if b.online]
     if not online or any(not data.base[x].online for cl in data.cands for c in cl for x in (c.p, c.s) if x >= 0):
-        return False
+        return
     pri = sum(data.base[n].pri for n in online) + len(data.movable)
     tot = sum(data.base[n].tot for n in online) + sum(1 + (cl[0].s >= 0) for cl in data.cands)
     for n in online:
         b = data.base[n]
         v.model.add_linear_constraint(v.expr("pri", n, b.pri), pri // len(online), -(-pri // len(online)))
         v.model.add_linear_constraint(v.expr("tot", n, b.tot), tot // len(online), -(-tot // len(online)))
-    return True
 
 
 def largest_peer(data: ModelData) -> int:

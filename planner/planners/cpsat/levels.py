@@ -20,6 +20,7 @@ from planner.planners.cpsat.constraints import (
     add_count_floors,
     add_reserve_level,
     build_vars,
+    hint_choice,
     largest_peer,
 )
 from planner.planners.cpsat.data import ModelData
@@ -48,14 +49,13 @@ def level_start(data: ModelData, opts: CpsatOptions, ref: list[int], seconds: fl
     from planner.planners.cpsat.solve import _choice, _solver
 
     t0 = time.perf_counter()
+    largest = largest_peer(data)
     for mult in LEVELS:
-        level = round(mult * largest_peer(data))
+        level = round(mult * largest)
         v = build_vars(data)
         add_all(data, v, opts.max_gb, opts.max_moves, soft_n1=soft_n1)
         add_levels(data, v, level)
-        for row, c in zip(v.lits, ref, strict=True):
-            for k, lit in enumerate(row):
-                v.model.add_hint(lit, k == c)
+        hint_choice(v, ref)
         s = _solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
         s.parameters.stop_after_first_solution = True
         status = s.solve(v.model)

@@ -18,7 +18,7 @@ import time
 from ortools.sat.python import cp_model
 
 from planner.placement import apply_placement
-from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
+from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost, hint_choice
 from planner.planners.cpsat.data import (
     ModelData,
     _steps,
@@ -67,6 +67,11 @@ def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int
     return ModelData(inc, inc.nodes, pos, node_bases(inc, set(free)), movable, cands, current)
 
 
+def is_small(data: ModelData) -> bool:
+    """Whether the group is small enough that every (primary, secondary) pair is a candidate."""
+    return sum(b.online for b in data.base) <= ALL_PAIRS_UPTO
+
+
 def lns_plan(data: ModelData, opts, small: bool | None = None) -> tuple[float, int, float]:
     """(global solve's share of the time, instances per LNS iteration, seconds per LNS sub-solve).
 
@@ -77,7 +82,7 @@ def lns_plan(data: ModelData, opts, small: bool | None = None) -> tuple[float, i
     0.92 / 0.92 with 5 %, 15 instances / 0.5 s).
     """
     if small is None:  # by group size; ``small=True`` gives the small groups' plan to any group
-        small = sum(b.online for b in data.base) <= ALL_PAIRS_UPTO
+        small = is_small(data)
     share = opts.global_share if opts.global_share is not None else (0.3 if small else 0.05)
     size = opts.lns_size or (min(40, max(15, len(data.movable) // 4)) if small else 15)
     sub_s = opts.lns_seconds or (1.5 if small else 0.5)
@@ -180,9 +185,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
                 continue
             v.model.add(obj <= int(at_ref + (target - best_score) * UNIT))
             v.model.minimize(gb_cost(data, v))
-        for row in v.lits:
-            for c, lit in enumerate(row):
-                v.model.add_hint(lit, c == 0)
+        hint_choice(v, data.current)
         s = cp_model.CpSolver()
         s.parameters.num_workers = workers
         s.parameters.random_seed = seed + it

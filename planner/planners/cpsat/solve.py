@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from planner.errors import PlannerError
-from planner.planners.cpsat.constraints import Vars, add_all, build_vars, gb_cost
+from planner.planners.cpsat.constraints import Vars, add_all, build_vars, gb_cost, hint_choice
 from planner.planners.cpsat.data import ModelData, build_data
 from planner.planners.cpsat.levels import add_levels, level_start
-from planner.planners.cpsat.lns import ALL_PAIRS_UPTO, lns, lns_plan
+from planner.planners.cpsat.lns import is_small, lns, lns_plan
 from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.score import compute_score
 from planner.state import GroupState
@@ -164,9 +164,7 @@ def hint_all(v: Vars, choice: list[int]) -> None:
     v.model.clear_hints()
     full = complete_hint(v, choice)
     if full is None:
-        for row, c in zip(v.lits, choice, strict=True):
-            for k, lit in enumerate(row):
-                v.model.add_hint(lit, k == c)
+        hint_choice(v, choice)
         return
     for k, value in enumerate(full):
         v.model.add_hint(v.model.get_int_var_from_proto_index(k), value)
@@ -263,10 +261,10 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         share, size, sub_s = lns_plan(data, opts)
         global_time = opts.time_limit * (share if opts.lns else 1 - opts.gb_share * opts.gb_phase)
         levelled = None
-        small = sum(b.online for b in data.base) <= ALL_PAIRS_UPTO
+        small = is_small(data)
         if opts.levels and small:
             levelled = level_start(data, opts, ref, global_time * 0.5, soft_n1)
-            rounds.append({"phase": "levels", "found": levelled and levelled[1]})
+            rounds.append({"phase": "levels", "level": levelled[1] if levelled else None})
             if levelled is not None:
                 ref = levelled[0]
         r = -1
