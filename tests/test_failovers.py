@@ -72,3 +72,23 @@ def test_failover_cycles_leave_auto_balance_n_instances_alone() -> None:
     balance(gs, GreedyOptions())
     fp = failover_pairs(gs, time.perf_counter() + 30, triangles=False)
     assert fp and not {s.instance for s in fp} & pinned  # hbal never moves auto_balance=N instances
+
+
+@pytest.mark.parametrize("name", [FILE, "evacuate-medium-20n-400i-drained.data"])
+def test_numpy_cycle_scores_match_the_exact_failovers(name: str) -> None:
+    """The numpy filter only skips cycles: its score of each pair and triangle must equal the exact
+    score of the failovers done one by one through hbal's node primitives."""
+    from planner.planners.failovers import _approx_scores, _cycles, _try
+    from planner.planners.fastscore import Scorer
+
+    if not (BENCH / name).exists():
+        pytest.skip("../shared/bench is not beside the repository")
+    gs = load_group(load(BENCH / name), LoadOptions())
+    nodes = {n.idx: n for n in gs.nodes}
+    cycles = _cycles(gs, nodes, triangles=True)
+    approx = _approx_scores(gs, nodes, cycles)
+    scorer = Scorer(gs.nodes)
+    exact = [_try(nodes, scorer, float("inf"), c) for c in cycles]
+    checked = [(a, e[2]) for a, e in zip(approx, exact, strict=True) if e is not None]
+    assert len(checked) > 1000 and {len(c) for c in cycles} == {2, 3}
+    assert max(abs(a - e) for a, e in checked) < 1e-9

@@ -11,6 +11,9 @@ Each is checked as hbal ``f`` moves, each from the state the one before leaves, 
 when hbal's exact score falls.  Each pass scores every candidate, then takes them best first,
 each re-checked on the state reached, none sharing a node with one taken before in the pass; the
 next pass scores only those on the nodes it changed, and a full pass confirms when none is left.
+Where the vectorised model covers the group, every cycle is first scored in numpy (error ~1e-12)
+and only those that may lower the score are checked exactly: the same steps, 9× faster (20 nodes:
+5.8 → 0.63 s on evacuate-medium, 38 → 4.2 s on skewed-medium).
 
 >>> from planner.api import load, group_state
 >>> gs = group_state(load("tests/data/n1quirk.data"))
@@ -26,6 +29,8 @@ from collections import defaultdict
 from planner.moves import apply_move
 from planner.plan import Step
 from planner.planners.fastscore import Scorer, take_moves
+from planner.planners.greedy import TOLERANCE
+from planner.planners.vector import supported
 from planner.state import GroupState
 
 #: triangles by default up to this many online nodes (200 nodes: 11 075 of them against 507 pairs)
@@ -54,6 +59,61 @@ def _cycles(gs: GroupState, nodes: dict, triangles: bool) -> list[tuple]:
     return out
 
 
+def _fields(sts: list) -> dict:
+    """The instance fields a failover moves, as arrays over ``sts``."""
+    import numpy as np
+
+    col = lambda f: np.array([f(st) for st in sts], dtype=float)  # noqa: E731
+    out = {"mem": col(lambda s: s.inst.mem if s.inst.uses_memory else 0), "memf": col(lambda s: s.inst.mem),
+           "need": col(lambda s: s.inst.mem if s.inst.uses_sec_mem else 0),
+           "cpu": col(lambda s: s.inst.vcpus if s.inst.not_offline else 0)}
+    for k in (0, 1, 3):
+        out[f"l{k}"] = col(lambda s, k=k: s.util[k])
+    return out
+
+
+def _approx_scores(gs: GroupState, nodes: dict, cycles: list[tuple]):
+    """Approximate scores (numpy, error ~1e-12) of each cycle's failovers taken together, for groups
+    the vectorised model covers (:func:`planner.planners.vector.supported`).
+
+    Around a cycle each node n_j gives up the primary of X_j (u→v: it keeps its secondary, with
+    peer n_j+1) and takes the primary of X_j−1 (whose secondary, with peer n_j−1, it gave up).
+    Disk, spindles, disk load and the counts do not move; memory, vCPUs, the other loads and the
+    peer loads (hence reserved memory and N+1) do.
+    """
+    import numpy as np
+
+    from planner.moves import MoveOptions
+    from planner.planners.vector import StepEvaluator
+
+    ev = StepEvaluator(gs, nodes, MoveOptions(), [])
+    out = np.full(len(cycles), np.inf)
+    for size in (2, 3):
+        rows = [r for r, c in enumerate(cycles) if len(c) == size]
+        if not rows:
+            continue
+        x = [_fields([cycles[r][j] for r in rows]) for j in range(size)]
+        at = [np.array([ev.pos[cycles[r][j].pnode] for r in rows]) for j in range(size)]
+        touched = []
+        for j in range(size):
+            a, c = x[j], x[j - 1]  # out: X_j; in: X_j-1
+            old = ev.state(at[j])
+            new = dict(old)
+            new["unalloc"] = old["unalloc"] + a["mem"] - c["mem"]
+            new["fmemf"] = old["fmemf"] + a["memf"] - c["memf"]
+            new["ucpu"] = old["ucpu"] - a["cpu"] + c["cpu"]
+            for k in ("l0", "l1", "l3"):
+                new[k] = old[k] - a[k] + c[k]
+            peers = ev.nd.peers[at[j]].copy()
+            peers[np.arange(len(rows)), at[(j + 1) % size]] += a["need"]
+            peers[np.arange(len(rows)), at[j - 1]] -= c["need"]
+            new["rmem"] = np.maximum(peers, 0.0).max(axis=1)
+            new["fail"] = new["unalloc"] <= new["rmem"]
+            touched.append((old, new))
+        out[rows] = ev.score(touched)
+    return out
+
+
 def _try(nodes: dict, scorer: Scorer, score: float, cycle: tuple):
     """The failovers as hbal moves, each from the state the one before leaves, if they lower the
     exact score: (moves, changed, score) or None."""
@@ -78,11 +138,15 @@ def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: boo
     score = scorer.score_with({})
     steps: list[Step] = []
     dirty: set[int] | None = None  # nodes changed by the last pass (None: check every candidate)
+    vector = supported(gs)
     while time.perf_counter() < deadline:
         found = []
-        for cyc in _cycles(gs, nodes, triangles):
-            if dirty is not None and not any(st.pnode in dirty or st.snode in dirty for st in cyc):
-                continue  # no gain on the last pass and none of its nodes changed since
+        cycles = [cyc for cyc in _cycles(gs, nodes, triangles)  # none changed since a pass without gain: skip
+                  if dirty is None or any(st.pnode in dirty or st.snode in dirty for st in cyc)]
+        approx = _approx_scores(gs, nodes, cycles) if vector else None
+        for r, cyc in enumerate(cycles):
+            if approx is not None and approx[r] >= score - 1e-9 + TOLERANCE:
+                continue  # the numpy score rules it out (only those near a gain are scored exactly)
             got = _try(nodes, scorer, score, cyc)
             if got:
                 found.append((got[2], cyc))
