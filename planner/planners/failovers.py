@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from itertools import product
 
 from planner.moves import apply_move
 from planner.plan import Step
@@ -35,27 +36,53 @@ from planner.state import GroupState
 
 #: triangles by default up to this many online nodes (200 nodes: 11 075 of them against 507 pairs)
 TRIANGLES_UPTO = 40
+#: cycles of four by default up to this many online nodes (20 nodes / 400 instances: 28 000 of them)
+QUADS_UPTO = 24
 
 
-def _cycles(gs: GroupState, nodes: dict, triangles: bool) -> list[tuple]:
+def _node_cycles(succ: dict[int, list[int]], longest: int) -> list[tuple[int, ...]]:
+    """Directed cycles of 3 to ``longest`` distinct nodes along ``succ``, each once (from its lowest
+    node).
+
+    >>> _node_cycles({1: [2], 2: [3, 1], 3: [1, 4], 4: [1]}, 4)
+    [(1, 2, 3), (1, 2, 3, 4)]
+    """
+    out: list[tuple[int, ...]] = []
+
+    def walk(path: tuple[int, ...]) -> None:
+        for w in succ.get(path[-1], ()):
+            if w == path[0] and len(path) >= 3:
+                out.append(path)
+            elif w > path[0] and w not in path and len(path) < longest:
+                walk((*path, w))
+
+    for u in sorted(succ):
+        walk((u,))
+    return out
+
+
+def _cycles(gs: GroupState, nodes: dict, triangles: bool, quads: bool = False,
+            only: set[int] | None = None) -> list[tuple]:
     """Movable DRBD instances whose failovers together keep every primary count: two on the same
-    two online nodes opposite ways (u→v, v→u), and with ``triangles`` three around three nodes
-    (u→v, v→w, w→u)."""
+    two online nodes opposite ways (u→v, v→u), with ``triangles`` three around three nodes
+    (u→v, v→w, w→u), with ``quads`` also four around four; with ``only``, those through one of
+    these nodes."""
     by: dict[tuple[int, int], list] = defaultdict(list)
     for k in gs.group_instances:
         st = gs.instances[k]
         if (st.movable and st.inst.auto_balance and st.inst.disk_template == "drbd" and st.snode in nodes
                 and not nodes[st.pnode].offline and not nodes[st.snode].offline):
             by[(st.pnode, st.snode)].append(st)
-    out: list[tuple] = [(a, b) for (u, v), group in by.items() if u < v for a in group for b in by.get((v, u), ())]
-    if triangles:
+    out: list[tuple] = [(a, b) for (u, v), group in by.items() if u < v and (only is None or {u, v} & only)
+                        for a in group for b in by.get((v, u), ())]
+    if triangles or quads:
         succ: dict[int, list[int]] = defaultdict(list)
         for u, v in by:
             succ[u].append(v)
-        for (u, v), g1 in by.items():
-            for w in succ[v]:
-                if u < v and u < w and w != u and (w, u) in by:  # each cycle once, from its lowest node
-                    out += [(a, b, c) for a in g1 for b in by[(v, w)] for c in by[(w, u)]]
+        for ring in _node_cycles(succ, 4 if quads else 3):
+            if only is not None and not only.intersection(ring):
+                continue
+            out += product(*(by[(u, ring[(j + 1) % len(ring)])] for j, u in enumerate(ring)))
     return out
 
 
@@ -88,12 +115,14 @@ def _approx_scores(gs: GroupState, nodes: dict, cycles: list[tuple]):
 
     ev = StepEvaluator(gs, nodes, MoveOptions(), [])
     out = np.full(len(cycles), np.inf)
-    for size in (2, 3):
+    sts = list({st.idx: st for c in cycles for st in c}.values())
+    fields, row_of = _fields(sts), {st.idx: r for r, st in enumerate(sts)}
+    at_of = np.array([ev.pos[st.pnode] for st in sts])
+    for size in sorted({len(c) for c in cycles}):
         rows = [r for r, c in enumerate(cycles) if len(c) == size]
-        if not rows:
-            continue
-        x = [_fields([cycles[r][j] for r in rows]) for j in range(size)]
-        at = [np.array([ev.pos[cycles[r][j].pnode] for r in rows]) for j in range(size)]
+        ids = [np.array([row_of[cycles[r][j].idx] for r in rows]) for j in range(size)]
+        x = [{k: a[i] for k, a in fields.items()} for i in ids]
+        at = [at_of[i] for i in ids]
         touched = []
         for j in range(size):
             a, c = x[j], x[j - 1]  # out: X_j; in: X_j-1
@@ -128,11 +157,13 @@ def _try(nodes: dict, scorer: Scorer, score: float, cycle: tuple):
     return (moves, changed, new) if new < score - 1e-9 else None
 
 
-def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: bool | None = None) -> list[Step]:
-    """Improve ``gs`` in place with failover pairs (and triangles: by default up to
-    ``TRIANGLES_UPTO`` online nodes) until ``deadline`` or none lowers the score."""
-    if triangles is None:
-        triangles = sum(not n.offline for n in gs.nodes) <= TRIANGLES_UPTO
+def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: bool | None = None,
+                   quads: bool | None = None) -> list[Step]:
+    """Improve ``gs`` in place with failover pairs (and triangles, and cycles of four: by default up
+    to ``TRIANGLES_UPTO`` and ``QUADS_UPTO`` online nodes) until ``deadline`` or none lowers the score."""
+    online = sum(not n.offline for n in gs.nodes)
+    triangles = online <= TRIANGLES_UPTO if triangles is None else triangles
+    quads = triangles and online <= QUADS_UPTO and supported(gs) if quads is None else quads
     nodes = {n.idx: n for n in gs.nodes}
     scorer = Scorer(gs.nodes)
     score = scorer.score_with({})
@@ -141,12 +172,11 @@ def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: boo
     vector = supported(gs)
     while time.perf_counter() < deadline:
         found = []
-        cycles = [cyc for cyc in _cycles(gs, nodes, triangles)  # none changed since a pass without gain: skip
-                  if dirty is None or any(st.pnode in dirty or st.snode in dirty for st in cyc)]
-        approx = _approx_scores(gs, nodes, cycles) if vector else None
-        for r, cyc in enumerate(cycles):
-            if approx is not None and approx[r] >= score - 1e-9 + TOLERANCE:
-                continue  # the numpy score rules it out (only those near a gain are scored exactly)
+        cycles = _cycles(gs, nodes, triangles, quads, dirty)  # none changed since a pass without gain: skip
+        if vector:  # scored in numpy; the loop below checks each exactly before taking it
+            approx = _approx_scores(gs, nodes, cycles)
+            found = [(a, cyc) for a, cyc in zip(approx.tolist(), cycles, strict=True) if a < score - 1e-9 + TOLERANCE]
+        for cyc in cycles if not vector else ():
             got = _try(nodes, scorer, score, cyc)
             if got:
                 found.append((got[2], cyc))

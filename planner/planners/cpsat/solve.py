@@ -31,6 +31,8 @@ from planner.state import GroupState
 PRESOLVE_LIMIT = 5000
 #: models with at least this many candidate literals: balance solves search only (see ``_solver``)
 LNS_ONLY_FROM = 1000
+#: groups with more online nodes than ``ALL_PAIRS_UPTO`` and at most this many: induced LNS neighbourhoods
+INDUCED_UPTO = 40
 
 
 @dataclass
@@ -323,7 +325,8 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             t_lns = time.perf_counter()
             pl, sc, its = lns(gs, best.placement, deadline, opts.seed, opts.workers, opts.max_gb, opts.max_moves,
                               soft_n1, improved,
-                              size=size, sub_seconds=sub_s, cycles=opts.failover_cycles)
+                              size=size, sub_seconds=sub_s, cycles=opts.failover_cycles,
+                              induced=not small and sum(b.online for b in data.base) <= INDUCED_UPTO)
             rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:
