@@ -85,10 +85,35 @@ def test_numpy_cycle_scores_match_the_exact_failovers(name: str) -> None:
         pytest.skip("../shared/bench is not beside the repository")
     gs = load_group(load(BENCH / name), LoadOptions())
     nodes = {n.idx: n for n in gs.nodes}
-    cycles = _cycles(gs, nodes, triangles=True)
+    short = _cycles(gs, nodes, triangles=True)
+    quads = [c for c in _cycles(gs, nodes, triangles=True, quads=True) if len(c) == 4]
+    cycles = short + quads[:: max(1, len(quads) // 1000)]  # ~1000 cycles of four: ~0.2 ms each to check
     approx = _approx_scores(gs, nodes, cycles)
     scorer = Scorer(gs.nodes)
     exact = [_try(nodes, scorer, float("inf"), c) for c in cycles]
     checked = [(a, e[2]) for a, e in zip(approx, exact, strict=True) if e is not None]
-    assert len(checked) > 1000 and {len(c) for c in cycles} == {2, 3}
+    assert len(checked) > 1000 and {len(c) for c in cycles} == {2, 3, 4}
+    assert all(len({st.pnode for st in c}) == len(c) for c in cycles)  # distinct nodes around each cycle
     assert max(abs(a - e) for a, e in checked) < 1e-9
+
+
+def test_induced_neighbourhood_frees_exactly_the_instances_among_its_nodes() -> None:
+    """Every instance freed has both nodes among the drawn ones (or one offline), every instance with
+    both nodes among them is freed (up to twice the size), and they are about ``size``."""
+    import random
+
+    from planner.planners.cpsat.lns import _pick_induced
+
+    name = "evacuate-medium-20n-400i-drained.data"
+    if not (BENCH / name).exists():
+        pytest.skip("../shared/bench is not beside the repository")
+    gs = load_group(load(BENCH / name), LoadOptions())
+    movable = [k for k in gs.group_instances if gs.instances[k].movable]
+    offline = {n.idx for n in gs.nodes if n.offline}
+    for seed in range(5):
+        free, focus = _pick_induced(gs, random.Random(seed), 15, movable)
+        nodes = {gs.nodes[p].idx for p in focus}
+        inside = {k for k in movable
+                  if all(x in nodes or x in offline or x < 0 for x in (gs.instances[k].pnode, gs.instances[k].snode))}
+        assert set(free) == inside or (len(free) == 30 and set(free) <= inside)
+        assert len(free) >= 15 and not nodes & offline

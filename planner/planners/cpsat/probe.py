@@ -6,7 +6,9 @@ force a minimum copy (evacuations): there the answer sits just above that minimu
 balance files the probes measured worse than the GB-mode LNS they take time from.)  Starting from a plan that
 reaches the target with ``hi`` GiB, budgets are probed downwards from the forced minimum (the
 replicas on offline nodes, copied once) or 70 % of ``hi``, bisecting between the last budget that
-failed and the last that reached the target, while time is left.
+failed and the last that reached the target, while time is left.  Probes search without failover
+cycles or induced neighbourhoods: both lower the score past the target with failovers the target does not
+need (evacuate-medium with the induced ones: 105 moves / 33 jobsets instead of 65 / 16).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def probe_budgets(gs: GroupState, opts: CpsatOptions, best: SolveResult, target:
         try:
             hint = hint_for(budget) if hint_for is not None else opts.hint
             res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None, "max_gb": budget,
-                                            "time_limit": seconds, "polish": False, "hint": hint, "cycles": False}))
+                                            "time_limit": seconds, "polish": False, "hint": hint, "cycles": False,
+                                            "induced": False}))
         except PlannerError:
             res = None
         gb = _gb(gs, res.placement) if res is not None else None

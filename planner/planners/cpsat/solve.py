@@ -61,6 +61,7 @@ class CpsatOptions:
     polish: bool = True  #: after sequencing, exact hbal-greedy steps within the budget left
     swap_share: float = 0.15  #: without budgets: time kept for secondary swaps at the end
     cycles: bool = True  #: zero-copy failover pairs/triangles (LNS and polish); off when probing for a target
+    induced: bool = True  #: LNS on 9–40-node groups: induced neighbourhoods; off when probing for a target
     hint: dict[int, tuple[int, int]] | None = None  #: instance → (primary, secondary) cluster indices
     on_solution: Callable[[str, float, float, float], None] | None = None  #: (phase, wall, obj, bound)
 
@@ -326,7 +327,8 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             pl, sc, its = lns(gs, best.placement, deadline, opts.seed, opts.workers, opts.max_gb, opts.max_moves,
                               soft_n1, improved,
                               size=size, sub_seconds=sub_s, cycles=opts.failover_cycles,
-                              induced=not small and sum(b.online for b in data.base) <= INDUCED_UPTO)
+                              induced=opts.induced and not small
+                              and sum(b.online for b in data.base) <= INDUCED_UPTO)
             rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:
