@@ -31,8 +31,10 @@ from planner.state import GroupState
 PRESOLVE_LIMIT = 5000
 #: models with at least this many candidate literals: balance solves search only (see ``_solver``)
 LNS_ONLY_FROM = 1000
-#: groups with more online nodes than ``ALL_PAIRS_UPTO`` and at most this many: induced LNS neighbourhoods
-INDUCED_UPTO = 40
+#: groups with more online nodes than ``ALL_PAIRS_UPTO`` and at most this many: induced LNS neighbourhoods,
+#: of about this many instances (evacuate-medium at hbal's GB, eight seeds: mean 1.3680 with 8, 1.3722 with
+#: 15, 1.3695 with 6; skewed-medium 0.82 x hbal's score instead of 0.835-0.863)
+INDUCED_UPTO, INDUCED_SIZE = 40, 8
 
 
 @dataclass
@@ -265,6 +267,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         global_time = opts.time_limit * (share if opts.lns else 1 - opts.gb_share * opts.gb_phase)
         levelled = None
         small = is_small(data)
+        induced = opts.induced and not small and sum(b.online for b in data.base) <= INDUCED_UPTO
         if opts.levels and small:
             levelled = level_start(data, opts, ref, global_time * 0.5, soft_n1)
             rounds.append({"phase": "levels", "level": levelled[1] if levelled else None})
@@ -326,9 +329,8 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             t_lns = time.perf_counter()
             pl, sc, its = lns(gs, best.placement, deadline, opts.seed, opts.workers, opts.max_gb, opts.max_moves,
                               soft_n1, improved,
-                              size=size, sub_seconds=sub_s, cycles=opts.failover_cycles,
-                              induced=opts.induced and not small
-                              and sum(b.online for b in data.base) <= INDUCED_UPTO)
+                              size=(opts.lns_size or INDUCED_SIZE) if induced else size, sub_seconds=sub_s,
+                              cycles=opts.failover_cycles, induced=induced)
             rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:
