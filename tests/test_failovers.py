@@ -76,8 +76,8 @@ def test_failover_cycles_leave_auto_balance_n_instances_alone() -> None:
 
 @pytest.mark.parametrize("name", [FILE, "evacuate-medium-20n-400i-drained.data"])
 def test_numpy_cycle_scores_match_the_exact_failovers(name: str) -> None:
-    """The numpy filter only skips cycles: its score of each pair and triangle must equal the exact
-    score of the failovers done one by one through hbal's node primitives."""
+    """The numpy filter only skips cycles: its score of each pair, triangle and cycle of four must
+    equal the exact score of the failovers done one by one through hbal's node primitives."""
     from planner.planners.failovers import _approx_scores, _cycles, _try
     from planner.planners.fastscore import Scorer
 

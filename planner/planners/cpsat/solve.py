@@ -22,7 +22,7 @@ from planner.errors import PlannerError
 from planner.planners.cpsat.constraints import Vars, add_all, build_vars, gb_cost, hint_choice
 from planner.planners.cpsat.data import ModelData, build_data
 from planner.planners.cpsat.levels import add_levels, level_start
-from planner.planners.cpsat.lns import is_small, lns, lns_plan
+from planner.planners.cpsat.lns import INDUCED_SIZE, is_induced, is_small, lns, lns_plan
 from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.score import compute_score
 from planner.state import GroupState
@@ -31,10 +31,6 @@ from planner.state import GroupState
 PRESOLVE_LIMIT = 5000
 #: models with at least this many candidate literals: balance solves search only (see ``_solver``)
 LNS_ONLY_FROM = 1000
-#: groups with more online nodes than ``ALL_PAIRS_UPTO`` and at most this many: induced LNS neighbourhoods,
-#: of about this many instances (evacuate-medium at hbal's GB, eight seeds: mean 1.3680 with 8, 1.3722 with
-#: 15, 1.3695 with 6; skewed-medium 0.82 x hbal's score instead of 0.835-0.863)
-INDUCED_UPTO, INDUCED_SIZE = 40, 8
 
 
 @dataclass
@@ -267,7 +263,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         global_time = opts.time_limit * (share if opts.lns else 1 - opts.gb_share * opts.gb_phase)
         levelled = None
         small = is_small(data)
-        induced = opts.induced and not small and sum(b.online for b in data.base) <= INDUCED_UPTO
+        induced = is_induced(data, opts)
         if opts.levels and small:
             levelled = level_start(data, opts, ref, global_time * 0.5, soft_n1)
             rounds.append({"phase": "levels", "level": levelled[1] if levelled else None})
