@@ -117,3 +117,31 @@ def test_induced_neighbourhood_frees_exactly_the_instances_among_its_nodes() -> 
                   if all(x in nodes or x in offline or x < 0 for x in (gs.instances[k].pnode, gs.instances[k].snode))}
         assert set(free) == inside or (len(free) == 30 and set(free) <= inside)
         assert len(free) >= 15 and not nodes & offline
+
+
+def test_hot_nodes_are_those_reserving_for_two_instances_of_one_peer() -> None:
+    """A node is hot when, summed per primary over its secondaries (instances that reserve memory),
+    some primary needs more than the node's largest single secondary: counted here from the
+    instance list, not from the node's reserve."""
+    from planner.planners.cpsat.lns import _hot
+
+    name = "evacuate-medium-20n-400i-drained.data"
+    if not (BENCH / name).exists():
+        pytest.skip("../shared/bench is not beside the repository")
+    c = load(BENCH / name)
+    gs = load_group(c, LoadOptions())
+    hot = 0
+    for p, node in enumerate(gs.nodes):
+        if node.offline:
+            continue
+        peers: Counter = Counter()
+        largest = 0
+        for inst in c.instances:
+            if inst.snode == node.idx:
+                largest = max(largest, inst.mem)
+                if inst.uses_sec_mem:
+                    peers[inst.pnode] += inst.mem
+        expected = max(peers.values(), default=0) > largest
+        assert _hot(gs, p) == expected, node.name
+        hot += expected
+    assert 0 < hot < sum(not n.offline for n in gs.nodes)

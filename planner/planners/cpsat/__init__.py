@@ -15,6 +15,9 @@ from planner.state import GroupState, LoadOptions, load_group
 
 BIG_GROUP = 1000  #: instances from which the greedy hint gets half the time
 THRIFTY_UNTIL = 0.4  #: under --target-score, the thrifty greedies run until this share of the time
+#: under --max-gb / --max-moves the solve runs until this share of the time (sequencing and the
+#: polish take about 1 s on 20 nodes); without budgets the polish and swaps get 10 % + swap_share
+BUDGET_SOLVE_END = 0.94
 
 
 def _prefix(steps: list, max_gb: float | None, max_moves: int | None) -> list:
@@ -117,7 +120,8 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     forced_gb = gb_lower_bound(gs)
     if opts.target_score is not None and forced_gb == 0 and opts.max_moves is None and g is not None:
         opts.hint = _thrifty_hint(cluster, load_opts, opts, g, gs, t0 + opts.time_limit * THRIFTY_UNTIL)
-    left = opts.time_limit * (0.9 - swap_share if opts.polish else 1.0) - (time.perf_counter() - t0)
+    end = (0.9 - swap_share if free_run else BUDGET_SOLVE_END) if opts.polish else 1.0
+    left = opts.time_limit * end - (time.perf_counter() - t0)
     if opts.target_score is not None:
         probing = opts.max_gb is None and opts.probe_share > 0 and forced_gb > 0
         res = solve_target(gs, CpsatOptions(**{**opts.__dict__,
@@ -140,7 +144,8 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     if cut:  # the budgets hold; ``seq_gs`` is past the cut, so no polish from it
         steps, final = within, within[-1].score if within else initial
     if opts.polish and opts.target_score is None and not cut:
-        steps, final = _polish(seq_gs, steps, final, opts, t0 + (0.95 - swap_share) * opts.time_limit)
+        polish_end = 0.95 - swap_share if free_run else 0.98
+        steps, final = _polish(seq_gs, steps, final, opts, t0 + polish_end * opts.time_limit)
     if swap_share > 0 and not cut:  # compound moves a single-move search cannot make, then single moves again
         from planner.planners.swaps import swap_search
 

@@ -41,6 +41,8 @@ INDUCED_UPTO = 40
 #: instances per induced neighbourhood (evacuate-medium at hbal's GB, eight seeds: mean 1.3680 with 8,
 #: 1.3722 with 15, 1.3695 with 6; skewed-medium 0.82 × hbal's score instead of 0.835–0.863)
 INDUCED_SIZE = 8
+#: share of induced neighbourhoods drawn from a node that reserves memory for two instances of a peer
+HOT_SHARE = 0.5
 
 
 def sub_data(orig: GroupState, inc: GroupState, free: list[int], focus: list[int]) -> ModelData:
@@ -121,14 +123,28 @@ def _pick(inc: GroupState, rng: random.Random, size: int, movable: list[int],
     return sorted(free), focus
 
 
+def _hot(inc: GroupState, p: int) -> bool:
+    """Whether node ``p`` reserves more memory than its largest secondary needs (a peer holds two)."""
+    n = inc.nodes[p]
+    return n.r_mem > max((inc.instances[k].inst.mem for k in n.slist), default=0)
+
+
 def _pick_induced(inc: GroupState, rng: random.Random, size: int, movable: list[int]) -> tuple[list, list]:
-    """Nodes drawn at random until about ``size`` instances have both their nodes among them (or
-    one offline), and those instances: every failover cycle among these nodes is open at once, which
-    :func:`_pick`'s instances around a few nodes rarely give (evacuate-medium at hbal's GB: mean 1.3680
-    over eight seeds with 8 instances, 1.3722 over ten with 15, against 1.3812 over six with _pick)."""
+    """Nodes drawn at random (the first, ``HOT_SHARE`` of the time, one of the :func:`_hot` nodes)
+    until about ``size`` instances have both their nodes among them (or one offline), and those
+    instances: every failover cycle among these nodes is open at once, which :func:`_pick`'s
+    instances around a few nodes rarely give (evacuate-medium at hbal's GB: mean 1.3680 over eight
+    seeds with 8 instances, 1.3722 over ten with 15, against 1.3812 over six with _pick; starting
+    from a hot node half the time, 1.3667 over fourteen seeds instead of 1.3685)."""
+    on_idx = {n.idx for n in inc.nodes if not n.offline}
     online = [p for p, n in enumerate(inc.nodes) if not n.offline]
-    on_idx = {inc.nodes[p].idx for p in online}
     rng.shuffle(online)
+    if rng.random() < HOT_SHARE:
+        hot = [p for p in online if _hot(inc, p)]
+        if hot:
+            first = rng.choice(hot)
+            online.remove(first)
+            online.insert(0, first)
     nodes: set[int] = set()
     free: list[int] = []
     for p in online:
@@ -161,6 +177,52 @@ def _failover_cycles(orig: GroupState, best: Placement, score: float, inc: Group
     return best, score, orig.reload(apply_placement(orig.cluster, best))
 
 
+def _sub_model(orig: GroupState, inc: GroupState, best: Placement, free: list[int], focus: list[int],
+               budgets: tuple, target: float | None, best_score: float):
+    """The sub-model of one neighbourhood: (data, vars), or None when it has no start."""
+    max_gb, max_moves, soft_n1 = budgets
+    data = sub_data(orig, inc, free, focus)
+    freed = set(free)
+    fixed = {k: pl for k, pl in best.items() if k not in freed}
+    fixed_moves = sum(_steps(orig.instances[k].pnode, orig.instances[k].snode, *pl)[0] for k, pl in fixed.items())
+    v = build_vars(data)
+    add_all(data, v, None if max_gb is None else max_gb - _gb(orig, fixed),
+            None if max_moves is None else max_moves - fixed_moves, soft_n1=soft_n1)
+    obj, _ = build_objective(data, v, data.current, exact_sd=False)
+    if target is None:
+        v.model.minimize(obj)
+    else:
+        from planner.planners.cpsat.objective import UNIT
+        from planner.planners.cpsat.solve import objective_at
+
+        at_ref = objective_at(v, obj, data.current)
+        if at_ref is None:
+            return None
+        v.model.add(obj <= int(at_ref + (target - best_score) * UNIT))
+        v.model.minimize(gb_cost(data, v))
+    hint_choice(v, data.current)
+    return data, v
+
+
+def _sub_solve(built, seed: int, seconds: float, workers: int) -> list[tuple[int, int]] | None:
+    """Solve a sub-model: the chosen (primary, secondary) node indices per freed instance, or None."""
+    data, v = built
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = workers
+    s.parameters.random_seed = seed
+    s.parameters.max_time_in_seconds = seconds
+    s.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
+    s.parameters.linearization_level = 0
+    if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    order = [n.idx for n in data.nodes]
+    out = []
+    for row, cl in zip(v.lits, data.cands, strict=True):
+        c = cl[next((j for j, lit in enumerate(row) if s.boolean_value(lit)), 0)]
+        out.append((order[c.p], order[c.s] if c.s >= 0 else -1))
+    return out
+
+
 def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
         max_moves: int | None, soft_n1: bool, on_improve=None,
         size: int = 40, target: float | None = None, sub_seconds: float = 1.5,
@@ -171,14 +233,15 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
     exact score at most ``target`` (the sub-model keeps the surrogate below its value at the
     incumbent, shifted by the incumbent's slack to the target).  With ``cycles``, failover pairs
     and triangles are tried on the incumbent after ``STALL`` iterations without a gain.  With
-    ``induced``, the neighbourhoods are :func:`_pick_induced`'s, else :func:`_pick`'s.
+    ``induced``, the neighbourhoods are :func:`_pick_induced`'s, else :func:`_pick`'s.  Returns
+    (placement, exact score, iterations).
     """
     rng = random.Random(seed)
     best = dict(start)
-    cluster = orig.cluster
-    inc = orig.reload(apply_placement(cluster, best))  # the incumbent, loaded: rebuilt only when it changes
+    inc = orig.reload(apply_placement(orig.cluster, best))  # the incumbent, loaded: rebuilt only when it changes
     best_score = compute_score(inc.nodes)
     movable = sorted(best)
+    budgeted = max_gb is not None or target is not None
     it = stall = 0
     cycles_tried = not cycles
     while time.perf_counter() < deadline - 0.3:
@@ -192,49 +255,22 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
                 if on_improve:
                     on_improve(sc)
         stall += 1
-        moved = None  # under a budget or target, a fifth of the freed instances hold copies to give back
-        if max_gb is not None or target is not None:
+        if induced:
+            free, focus = _pick_induced(inc, rng, size, movable)
+        else:  # under a budget or target, a fifth of the freed instances hold copies to give back
             moved = [k for k in movable if best[k] != (orig.instances[k].pnode, orig.instances[k].snode)]
-        free, focus = _pick_induced(inc, rng, size, movable) if induced else _pick(inc, rng, size, movable, moved)
+            free, focus = _pick(inc, rng, size, movable, moved if budgeted else None)
         if not free:
             break
-        data = sub_data(orig, inc, free, focus)
-        freed = set(free)
-        fixed = {k: best[k] for k in movable if k not in freed}
-        fixed_gb = _gb(orig, fixed)
-        fixed_moves = sum(_steps(orig.instances[k].pnode, orig.instances[k].snode, *pl)[0] for k, pl in fixed.items())
-        v = build_vars(data)
-        add_all(data, v, None if max_gb is None else max_gb - fixed_gb,
-                None if max_moves is None else max_moves - fixed_moves, soft_n1=soft_n1)
-        obj, _ = build_objective(data, v, data.current, exact_sd=False)
-        if target is None:
-            v.model.minimize(obj)
-        else:
-            from planner.planners.cpsat.objective import UNIT
-            from planner.planners.cpsat.solve import objective_at
-
-            at_ref = objective_at(v, obj, data.current)
-            if at_ref is None:
-                continue
-            v.model.add(obj <= int(at_ref + (target - best_score) * UNIT))
-            v.model.minimize(gb_cost(data, v))
-        hint_choice(v, data.current)
-        s = cp_model.CpSolver()
-        s.parameters.num_workers = workers
-        s.parameters.random_seed = seed + it
-        s.parameters.max_time_in_seconds = max(0.3, min(sub_seconds, deadline - time.perf_counter()))
-        s.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
-        s.parameters.linearization_level = 0
-        if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        built = _sub_model(orig, inc, best, free, focus, (max_gb, max_moves, soft_n1), target, best_score)
+        seconds = max(0.3, min(sub_seconds, deadline - time.perf_counter()))
+        chosen = None if built is None else _sub_solve(built, seed + it, seconds, workers)
+        if chosen is None:
             continue
-        order = [n.idx for n in data.nodes]
-        cand = dict(best)
-        for k, row, cl in zip(free, v.lits, data.cands, strict=True):
-            c = cl[next((j for j, lit in enumerate(row) if s.boolean_value(lit)), 0)]
-            cand[k] = (order[c.p], order[c.s] if c.s >= 0 else -1)
-        if cand == best:
+        delta = {k: pl for k, pl in zip(free, chosen, strict=True) if pl != best[k]}
+        if not delta:
             continue
-        delta = {k: cand[k] for k in free if cand[k] != best[k]}
+        cand = {**best, **delta}
         st = reload_moved(inc, apply_placement(inc.cluster, delta), delta)  # the touched nodes, loaded again
         sc = compute_score(st.nodes)  # hbal's exact score of the candidate
         better = (sc < best_score - 1e-12 if target is None

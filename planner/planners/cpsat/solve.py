@@ -315,7 +315,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
                 best_choice = choice
             ref = choice
         if best is not None and not stop["flag"] and opts.lns and best.status != "OPTIMAL":
-            gb_share = (opts.gb_share / 2 if opts.max_gb is not None else opts.gb_share) if opts.gb_phase else 0
+            gb_share = (opts.gb_share / 4 if opts.max_gb is not None else opts.gb_share) if opts.gb_phase else 0
             deadline = t0 + opts.time_limit * (1 - gb_share)
 
             def improved(sc: float) -> None:
