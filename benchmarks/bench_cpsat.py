@@ -6,7 +6,10 @@
 
 hbal's figures come from ../shared/bench/hbal_results.csv (real hbal 3.0.2, default mode); greedy is
 run here (it reproduces hbal move for move).  Every CP-SAT plan is sequenced with hbal's own checks.
-Usage: .venv/bin/python benchmarks/bench_cpsat.py [--sizes small,medium] [--time-limit 30]
+With ``--seeds 1,2,3`` the same-GB solve runs once per seed (wall-clock limits make each run a draw:
+about ±0.005 in score ratio) and the table gives the median run's figures, every ratio and whether
+every run met the target; the same-score solve runs with the first seed.
+Usage: .venv/bin/python benchmarks/bench_cpsat.py [--sizes small,medium] [--time-limit 30] [--seeds 1,2,3]
 Writes benchmarks/bench_cpsat.csv and prints a Markdown table.
 """
 
@@ -31,8 +34,10 @@ def main() -> None:
     ap.add_argument("--sizes", default="small,medium")
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--files", default="", help="comma list of bench file stems (default: all of --sizes)")
+    ap.add_argument("--seeds", default="1", help="comma list of seeds for the same-GB solve")
     args = ap.parse_args()
     ref = {r["file"]: r for r in csv.DictReader((SHARED / "hbal_results.csv").open()) if r["mode"] == "default"}
+    seeds = [int(x) for x in args.seeds.split(",")]
     rows = []
     for f in sorted((SHARED / "clusters").glob("*.data")):
         size = next(s for s in ("xlarge", "large", "medium", "small") if f"-{s}-" in f.stem)
@@ -44,11 +49,15 @@ def main() -> None:
         t = time.perf_counter()
         g, _ = balance(c, "greedy", None, LoadOptions())
         tg = time.perf_counter() - t
+        runs = []
+        for seed in seeds:
+            t = time.perf_counter()
+            p, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, max_gb=hgb, seed=seed), LoadOptions())
+            runs.append((p.final_score, time.perf_counter() - t, p))
+        same_gb_score, t1, same_gb = sorted(runs, key=lambda r: r[0])[len(runs) // 2]  # the median run
         t = time.perf_counter()
-        same_gb, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, max_gb=hgb), LoadOptions())
-        t1 = time.perf_counter() - t
-        t = time.perf_counter()
-        same_sc, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, target_score=hs), LoadOptions())
+        same_sc, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, target_score=hs, seed=seeds[0]),
+                             LoadOptions())
         t2 = time.perf_counter() - t
         evac = "evacuate" in f.stem
         base_gb = same_sc.gb_lower_bound if evac else hgb
@@ -57,7 +66,9 @@ def main() -> None:
             "greedy_gb": g.gb_copied, "greedy_s": round(tg, 2),
             "cpsat@hbal_gb_score": round(same_gb.final_score, 6), "cpsat@hbal_gb_gb": same_gb.gb_copied,
             "cpsat@hbal_gb_planned": round(same_gb.extra.get("planned_score", float("nan")), 6),
-            "score_ratio": round(same_gb.final_score / hs, 3), "score_target_met": same_gb.final_score <= 0.90 * hs,
+            "score_ratio": round(same_gb_score / hs, 3), "score_target_met": same_gb_score <= 0.90 * hs,
+            "score_ratios": "/".join(f"{r[0] / hs:.3f}" for r in runs),
+            "every_run_met": all(r[0] <= 0.90 * hs for r in runs),
             "s1": round(t1, 1), "cpsat@hbal_score_score": round(same_sc.final_score, 6),
             "cpsat@hbal_score_gb": same_sc.gb_copied, "gb_base": "forced min" if evac else "hbal",
             "gb_ratio": round(same_sc.gb_copied / base_gb, 3) if base_gb else "",

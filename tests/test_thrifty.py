@@ -96,3 +96,16 @@ def test_slack_step_lowers_the_hints_score_without_copying_more() -> None:
     assert exact_score(gs, before) == pytest.approx(g.final_score, abs=1e-9)  # the hint is hbal's plan
     assert exact_score(gs, after) < g.final_score - 0.01  # slack gained ...
     assert _gb(gs, after) <= _gb(gs, before) + 1e-9  # ... for no more GiB
+
+
+def test_a_run_stops_once_it_copies_more_than_allowed() -> None:
+    """``max_gb``: the run stops at the first step that takes it past the budget (a later price
+    cannot beat the cheapest prefix so far once it has copied more)."""
+    c = _cluster("skewed-medium-20n-400i.data")
+    free = thrifty(load_group(c, LoadOptions()), 100 * 30.0, time.perf_counter() + 60)
+    spent = [sum(s.gb_copied for s in free.steps[: n + 1]) for n in range(len(free.steps))]
+    cap = spent[len(spent) // 2]
+    capped = thrifty(load_group(c, LoadOptions()), 100 * 30.0, time.perf_counter() + 60, max_gb=cap)
+    assert [s.move_text() for s in capped.steps] == [s.move_text() for s in free.steps[: len(capped.steps)]]
+    total = sum(s.gb_copied for s in capped.steps)
+    assert total > cap and total - capped.steps[-1].gb_copied <= cap
