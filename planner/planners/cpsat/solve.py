@@ -315,6 +315,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
                 best_choice = choice
             ref = choice
         if best is not None and not stop["flag"] and opts.lns and best.status != "OPTIMAL":
+            # under --max-gb the fewest-GB phase cannot lower the score: a quarter of its share
             gb_share = (opts.gb_share / 4 if opts.max_gb is not None else opts.gb_share) if opts.gb_phase else 0
             deadline = t0 + opts.time_limit * (1 - gb_share)
 
