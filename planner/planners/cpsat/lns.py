@@ -204,8 +204,10 @@ def _sub_model(orig: GroupState, inc: GroupState, best: Placement, free: list[in
     return data, v
 
 
-def _sub_solve(built, seed: int, seconds: float, workers: int) -> list[tuple[int, int]] | None:
-    """Solve a sub-model: the chosen (primary, secondary) node indices per freed instance, or None."""
+def _sub_solve(built, seed: int, seconds: float, workers: int) -> Placement | None:
+    """Solve a sub-model: freed instance → chosen (primary, secondary) node indices, or None."""
+    from planner.planners.cpsat.solve import _choice, placement_of
+
     data, v = built
     s = cp_model.CpSolver()
     s.parameters.num_workers = workers
@@ -215,12 +217,7 @@ def _sub_solve(built, seed: int, seconds: float, workers: int) -> list[tuple[int
     s.parameters.linearization_level = 0
     if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    order = [n.idx for n in data.nodes]
-    out = []
-    for row, cl in zip(v.lits, data.cands, strict=True):
-        c = cl[next((j for j, lit in enumerate(row) if s.boolean_value(lit)), 0)]
-        out.append((order[c.p], order[c.s] if c.s >= 0 else -1))
-    return out
+    return placement_of(data, _choice(data, v, s))
 
 
 def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
@@ -267,7 +264,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         chosen = None if built is None else _sub_solve(built, seed + it, seconds, workers)
         if chosen is None:
             continue
-        delta = {k: pl for k, pl in zip(free, chosen, strict=True) if pl != best[k]}
+        delta = {k: pl for k, pl in chosen.items() if pl != best[k]}
         if not delta:
             continue
         cand = {**best, **delta}
