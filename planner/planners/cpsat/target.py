@@ -27,6 +27,14 @@ from planner.planners.cpsat.solve import (
 )
 from planner.state import GroupState
 
+#: models under PRESOLVE_LIMIT literals: the whole-model rounds end at this share of the time (after
+#: the slack phase's 30 %), and the GB-mode LNS then frees this many instances for this many seconds
+#: a sub-solve.  new-node-small-6n at hbal's score, 30 s, seeds 1–4: 0.648/0.681/0.681/0.676 of
+#: hbal's GB (20 LNS iterations) instead of 0.769/0.718/0.778/0.787 with 80 % and 17 instances /
+#: 1.5 s (3 iterations); skewed-small 0.50–0.54 instead of 0.52–0.60, new-node-small-5n unchanged
+FULL_MODEL_SHARE_SMALL = 0.4
+SMALL_LNS = (10, 0.7)
+
 
 def _make_slack(gs: GroupState, data, ref: list[int], opts: CpsatOptions, deadline: float):
     """The hint's score lowered by the balance LNS without copying more than the hint does: the
@@ -61,7 +69,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     rounds: list[dict] = []
     modes = ["relative", "absolute"]  # the second only if the first finds nothing
     big = sum(map(len, data.cands)) >= PRESOLVE_LIMIT
-    full_model_share = 0.3 if big else 0.8  # the rest goes to LNS (GB mode)
+    full_model_share = (0.3 if big else FULL_MODEL_SHARE_SMALL) if opts.lns else 1.0  # the rest: LNS (GB mode)
     r = -1
     while r < 9 and time.perf_counter() - t0 < opts.time_limit * full_model_share:
         r += 1
@@ -120,6 +128,8 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         # 0.70–0.81 instead of 0.66–0.67); no failover cycles either (new-node-medium 0.66 → 0.79:
         # the time they take costs more GB than the slack they give saves)
         _, size, sub_s = lns_plan(data, opts, small=True)
+        if not big:
+            size, sub_s = SMALL_LNS
         t_lns = time.perf_counter()
         pl, sc, its = lns(gs, best.placement, t0 + opts.time_limit, opts.seed, opts.workers, opts.max_gb,
                           opts.max_moves, False, None,
