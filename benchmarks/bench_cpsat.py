@@ -6,9 +6,9 @@
 
 hbal's figures come from ../shared/bench/hbal_results.csv (real hbal 3.0.2, default mode); greedy is
 run here (it reproduces hbal move for move).  Every CP-SAT plan is sequenced with hbal's own checks.
-With ``--seeds 1,2,3`` the same-GB solve runs once per seed (wall-clock limits make each run a draw:
-about ±0.005 in score ratio) and the table gives the median run's figures, every ratio and whether
-every run met the target; the same-score solve runs with the first seed.
+With ``--seeds 1,2,3`` each solve runs once per seed (wall-clock limits make each run a draw:
+about ±0.005 in score ratio, ±0.03 in GB ratio) and the table gives the median run's figures, every
+ratio and whether every run met the target.
 Usage: .venv/bin/python benchmarks/bench_cpsat.py [--sizes small,medium] [--time-limit 30] [--seeds 1,2,3]
 Writes benchmarks/bench_cpsat.csv and prints a Markdown table.
 """
@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="small,medium")
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--files", default="", help="comma list of bench file stems (default: all of --sizes)")
-    ap.add_argument("--seeds", default="1", help="comma list of seeds for the same-GB solve")
+    ap.add_argument("--seeds", default="1", help="comma list of seeds, one run of each solve per seed")
     args = ap.parse_args()
     ref = {r["file"]: r for r in csv.DictReader((SHARED / "hbal_results.csv").open()) if r["mode"] == "default"}
     seeds = [int(x) for x in args.seeds.split(",")]
@@ -55,12 +55,16 @@ def main() -> None:
             p, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, max_gb=hgb, seed=seed), LoadOptions())
             runs.append((p.final_score, time.perf_counter() - t, p))
         same_gb_score, t1, same_gb = sorted(runs, key=lambda r: r[0])[len(runs) // 2]  # the median run
-        t = time.perf_counter()
-        same_sc, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, target_score=hs, seed=seeds[0]),
-                             LoadOptions())
-        t2 = time.perf_counter() - t
         evac = "evacuate" in f.stem
+        sc_runs = []
+        for seed in seeds:
+            t = time.perf_counter()
+            p, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, target_score=hs, seed=seed),
+                           LoadOptions())
+            sc_runs.append((p.final_score > hs + 1e-9, p.gb_copied, time.perf_counter() - t, p))
+        _, _, t2, same_sc = sorted(sc_runs, key=lambda r: r[:2])[len(sc_runs) // 2]  # the median run
         base_gb = same_sc.gb_lower_bound if evac else hgb
+        gb_cap = (1.02 if evac else 0.75) * base_gb
         rows.append({
             "file": f.stem, "hbal_score": hs, "hbal_gb": hgb, "greedy_score": round(g.final_score, 8),
             "greedy_gb": g.gb_copied, "greedy_s": round(tg, 2),
@@ -72,8 +76,9 @@ def main() -> None:
             "s1": round(t1, 1), "cpsat@hbal_score_score": round(same_sc.final_score, 6),
             "cpsat@hbal_score_gb": same_sc.gb_copied, "gb_base": "forced min" if evac else "hbal",
             "gb_ratio": round(same_sc.gb_copied / base_gb, 3) if base_gb else "",
-            "gb_target_met": same_sc.final_score <= hs + 1e-9
-            and same_sc.gb_copied <= (1.02 if evac else 0.75) * base_gb,
+            "gb_target_met": same_sc.final_score <= hs + 1e-9 and same_sc.gb_copied <= gb_cap,
+            "gb_ratios": "/".join(f"{r[1] / base_gb:.3f}" if base_gb else "" for r in sc_runs),
+            "every_gb_run_met": all(not r[0] and r[1] <= gb_cap for r in sc_runs),
             "s2": round(t2, 1),
         })
         print(rows[-1], flush=True)
