@@ -25,9 +25,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import SHARED, write_table  # noqa: E402
 
 
+def _per_seed(cluster, seeds: list[int], **opts) -> list[tuple]:
+    """One CP-SAT plan per seed with these CpsatOptions: [(plan, wall seconds)]."""
+    from planner.api import balance
+    from planner.planners.cpsat import CpsatOptions
+    from planner.state import LoadOptions
+
+    out = []
+    for seed in seeds:
+        t = time.perf_counter()
+        p, _ = balance(cluster, "cpsat", CpsatOptions(seed=seed, **opts), LoadOptions())
+        out.append((p, time.perf_counter() - t))
+    return out
+
+
 def main() -> None:
     from planner.api import balance, load
-    from planner.planners.cpsat import CpsatOptions
     from planner.state import LoadOptions
 
     ap = argparse.ArgumentParser()
@@ -49,19 +62,11 @@ def main() -> None:
         t = time.perf_counter()
         g, _ = balance(c, "greedy", None, LoadOptions())
         tg = time.perf_counter() - t
-        runs = []
-        for seed in seeds:
-            t = time.perf_counter()
-            p, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, max_gb=hgb, seed=seed), LoadOptions())
-            runs.append((p.final_score, time.perf_counter() - t, p))
+        runs = [(p.final_score, t, p) for p, t in _per_seed(c, seeds, time_limit=args.time_limit, max_gb=hgb)]
         same_gb_score, t1, same_gb = sorted(runs, key=lambda r: r[0])[len(runs) // 2]  # the median run
         evac = "evacuate" in f.stem
-        sc_runs = []
-        for seed in seeds:
-            t = time.perf_counter()
-            p, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, target_score=hs, seed=seed),
-                           LoadOptions())
-            sc_runs.append((p.final_score > hs + 1e-9, p.gb_copied, time.perf_counter() - t, p))
+        sc_runs = [(p.final_score > hs + 1e-9, p.gb_copied, t, p)
+                   for p, t in _per_seed(c, seeds, time_limit=args.time_limit, target_score=hs)]
         _, _, t2, same_sc = sorted(sc_runs, key=lambda r: r[:2])[len(sc_runs) // 2]  # the median run
         base_gb = same_sc.gb_lower_bound if evac else hgb
         gb_cap = (1.02 if evac else 0.75) * base_gb

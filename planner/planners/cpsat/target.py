@@ -87,7 +87,8 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     rounds: list[dict] = []
     modes = ["relative", "absolute"]  # the second only if the first finds nothing
     big = sum(map(len, data.cands)) >= PRESOLVE_LIMIT
-    full_model_share = _rounds_share(big, opts.lns, exact_score(gs, placement_of(data, ref)) <= target + 1e-12)
+    ref_score = exact_score(gs, placement_of(data, ref))  # follows ``ref``
+    full_model_share = _rounds_share(big, opts.lns, ref_score <= target + 1e-12)
     r = -1
     while r < 9 and time.perf_counter() - t0 < opts.time_limit * full_model_share:
         r += 1
@@ -105,7 +106,6 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
                 modes.pop(0)
                 r -= 1
                 continue
-            ref_score = exact_score(gs, placement_of(data, ref))
             v.model.add(obj <= int(at_ref + (target - ref_score - margin + 1e-9) * UNIT) + 1)
         else:
             v.model.add(obj <= int((target - margin - const + 1e-7) * UNIT))
@@ -131,25 +131,21 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             if best is None or gbs < best.objective:
                 best = SolveResult(pl, sc, solver.status_name(status), gbs, solver.best_objective_bound / 1024000,
                                    cb.count, rounds)
-            ref = ch
+            ref, ref_score = ch, sc
             if big:  # one plan reaching the target is all the LNS needs
                 break
         else:
             margin += sc - target
-    if opts.hint is not None and best is None:  # the greedy hint itself may reach the target
-        hint_pl = placement_of(data, ref)
-        hs = exact_score(gs, hint_pl)
-        if hs <= target + 1e-12:
-            best = SolveResult(hint_pl, hs, "FEASIBLE", sum(cl[c].gb for cl, c in zip(data.cands, ref, strict=True)),
-                               0.0, 0, rounds)
+    if opts.hint is not None and best is None and ref_score <= target + 1e-12:  # the hint itself reaches it
+        gbs = sum(cl[c].gb for cl, c in zip(data.cands, ref, strict=True))
+        best = SolveResult(placement_of(data, ref), ref_score, "FEASIBLE", gbs, 0.0, 0, rounds)
     if best is not None and opts.lns and time.perf_counter() - t0 < opts.time_limit - 1.0:
-        # the small groups' neighbourhoods for every group: balance mode's 15 instances / 0.5 s measured
-        # mixed here (skewed-medium 0.85–0.88 of hbal's GB instead of 0.90–0.99, new-node-medium
-        # 0.70–0.81 instead of 0.66–0.67); no failover cycles either (new-node-medium 0.66 → 0.79:
-        # the time they take costs more GB than the slack they give saves)
-        _, size, sub_s = lns_plan(data, opts, small=True)
-        if not big:
-            size, sub_s = SMALL_LNS
+        # big groups: the small groups' balance-mode neighbourhoods (balance mode's own 15 instances /
+        # 0.5 s measured mixed here: skewed-medium 0.85–0.88 of hbal's GB instead of 0.90–0.99,
+        # new-node-medium 0.70–0.81 instead of 0.66–0.67); small groups: SMALL_LNS.  No failover
+        # cycles either (new-node-medium 0.66 → 0.79: the time they take costs more GB than the
+        # slack they give saves)
+        size, sub_s = lns_plan(data, opts, small=True)[1:] if big else SMALL_LNS
         t_lns = time.perf_counter()
         pl, sc, its = lns(gs, best.placement, t0 + opts.time_limit, opts.seed, opts.workers, opts.max_gb,
                           opts.max_moves, False, None,
