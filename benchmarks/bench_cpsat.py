@@ -28,8 +28,8 @@ from _table import SHARED, write_table  # noqa: E402
 def _per_seed(cluster, seeds: list[int], **opts) -> list[tuple]:
     """One CP-SAT plan per seed with these CpsatOptions: [(plan, wall seconds)]."""
     from planner.api import balance
+    from planner.engine.state import LoadOptions
     from planner.planners.cpsat import CpsatOptions
-    from planner.state import LoadOptions
 
     out = []
     for seed in seeds:
@@ -41,7 +41,7 @@ def _per_seed(cluster, seeds: list[int], **opts) -> list[tuple]:
 
 def main() -> None:
     from planner.api import balance, load
-    from planner.state import LoadOptions
+    from planner.engine.state import LoadOptions
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="small,medium")

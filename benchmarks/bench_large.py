@@ -26,9 +26,9 @@ def _rss_gib() -> float:
 
 def main() -> None:
     from planner.api import balance, load
-    from planner.plan import Plan
+    from planner.checks.verify import verify
+    from planner.domain.plan import Plan
     from planner.planners.cpsat import CpsatOptions
-    from planner.verify import verify
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--time-limit", type=float, default=120.0)

@@ -16,8 +16,8 @@ from _table import SHARED, write_table  # noqa: E402
 
 def main() -> None:
     from planner.api import load
-    from planner.compare import pareto
-    from planner.state import LoadOptions
+    from planner.engine.state import LoadOptions
+    from planner.report.compare import pareto
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="small,medium")

@@ -34,11 +34,12 @@ def _h(s: float) -> float:
 
 def file_row(f: Path, time_limit: float) -> dict:
     from planner.api import balance, load, schedule_plan
-    from planner.compare import est_hours, run_hbal
+    from planner.checks.verify import verify
+    from planner.domain.schedule import Timing
+    from planner.engine.state import LoadOptions
+    from planner.execution.schedule import schedule
     from planner.planners.cpsat import CpsatOptions
-    from planner.schedule import Timing, schedule
-    from planner.state import LoadOptions
-    from planner.verify import verify
+    from planner.report.compare import est_hours, run_hbal
 
     c = load(f)
     lo = LoadOptions()
@@ -72,9 +73,10 @@ def file_row(f: Path, time_limit: float) -> dict:
 
 def scale_row() -> dict:
     from planner.api import load
-    from planner.schedule import schedule
-    from planner.sequence import sequence
-    from planner.state import LoadOptions, load_group
+    from planner.engine.load import load_group
+    from planner.engine.state import LoadOptions
+    from planner.execution.schedule import schedule
+    from planner.execution.sequence import sequence
 
     f = SHARED / "clusters" / "new-node-xlarge-200n-10new-6000i.data"
     c = load(f)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.errors import PlannerError
-from planner.model import Cluster
-from planner.n1 import bad_instances, bad_nodes, optimal_score
-from planner.score import METRIC_NAMES, ScoreReport, metric_values, total
-from planner.state import GroupState, LoadOptions, load_group
+from planner.domain.errors import PlannerError
+from planner.domain.model import Cluster
+from planner.engine.score import ScoreReport
+from planner.engine.state import GroupState, LoadOptions
+from planner.engine.summary import group_report, load_selected, score_group
 
 
 def load(source: str | Path) -> Cluster:
@@ -36,159 +36,28 @@ def load(source: str | Path) -> Cluster:
 
 def group_state(cluster: Cluster, group: str | None = None, opts: LoadOptions | None = None) -> GroupState:
     """Load a group as hbal does (``-G``); a clear error when the choice is ambiguous."""
-    opts = opts or LoadOptions()
-    if group is not None:
-        opts.group = group
-    return load_group(cluster, opts)
+    return load_selected(cluster, group, opts)
 
 
 def report(gs: GroupState) -> ScoreReport:
     """Score a loaded group and report N+1 as hbal's initial check does."""
-    values = metric_values(gs.nodes)
-    return ScoreReport(
-        group=gs.group_name,
-        score=total(values),
-        metrics=dict(zip(METRIC_NAMES, values, strict=False)) if values else dict.fromkeys(METRIC_NAMES, 0.0),
-        n1_fail_nodes=tuple(n.name for n in bad_nodes(gs)),
-        n1_bad_instances=len(bad_instances(gs)),
-        optimal=optimal_score(gs.nodes),
-    )
+    return group_report(gs)
 
 
 def score_cluster(cluster: Cluster, group: str | None = None, opts: LoadOptions | None = None) -> ScoreReport:
     """hbal's initial score of one group of ``cluster``."""
-    return report(group_state(cluster, group, opts))
+    return score_group(cluster, group, opts)
 
 
-def check_plannable(cluster: Cluster) -> None:
-    """Refuse input a plan cannot name unambiguously (duplicate instance names)."""
-    seen: set[str] = set()
-    for i in cluster.instances:
-        if i.name in seen:
-            raise PlannerError(cluster.origin, None, f"duplicate instance name '{i.name}': "
-                               "gnt-instance commands would be ambiguous")
-        seen.add(i.name)
+from planner.planners.verified import (  # noqa: E402  (the verified pipeline)
+    PlanRejected,
+    apply_placement_of,
+    balance,
+    check_plannable,
+    check_verified,
+    schedule_plan,
+    sequence_to,
+)
 
-
-def balance(cluster: Cluster, method: str = "greedy", opts=None, load_opts: LoadOptions | None = None,
-            on_step=None):
-    """Plan a rebalancing of one group; returns ``(plan, final_cluster)``.
-
-    ``method`` is "greedy" (hbal's algorithm; ``opts``: GreedyOptions) or "cpsat"
-    (``opts``: CpsatOptions).
-
-    >>> plan, final = balance(load("tests/data/n1quirk.data"))
-    >>> [(s.instance, s.move_text()) for s in plan.steps], round(plan.final_score, 8)
-    ([('i2', 'r:nodeC f'), ('i1', 'r:nodeC')], 2.53114472)
-    """
-    check_plannable(cluster)
-    load_opts = load_opts or LoadOptions()
-    if method == "greedy":
-        from planner.planners.greedy import GreedyOptions
-        from planner.planners.greedy import balance as greedy_balance
-
-        plan = greedy_balance(load_group(cluster, load_opts), opts or GreedyOptions(), on_step=on_step)
-    elif method == "cpsat":
-        from planner.planners.cpsat import CpsatOptions
-        from planner.planners.cpsat import plan as cpsat_plan
-
-        plan = cpsat_plan(cluster, load_opts, opts or CpsatOptions())
-    else:
-        raise PlannerError(cluster.origin, None, f"unknown planning method '{method}'")
-    check_verified(cluster, plan, load_opts)
-    return plan, apply_placement_of(cluster, plan)
-
-
-class PlanRejected(PlannerError):
-    """A planner produced a plan the independent verifier rejects (a planner bug: never shown)."""
-
-
-def check_verified(cluster: Cluster, plan, load_opts: LoadOptions) -> None:
-    """Replay ``plan`` with the independent verifier; record the verdict or raise PlanRejected."""
-    from planner.verify import verify
-
-    ignore = bool(plan.extra.get("ignore_soft_errors"))
-    res = verify(cluster, plan, load_opts.group, ignore, opts=load_opts)
-    plan.extra["verified"] = res.ok
-    plan.extra["verify"] = res.message()
-    if not res.ok:
-        raise PlanRejected(cluster.origin, None, f"{plan.method} plan failed verification: {res.message()}")
-    if plan.steps and not res.replay_score_matches:
-        raise PlanRejected(cluster.origin, None, f"{plan.method} plan says final score {plan.final_score:.8f}, "
-                           f"the verifier's replay gives {res.replay_score:.8f}")
-
-
-def sequence_to(cluster: Cluster, target: Cluster, load_opts: LoadOptions | None = None):
-    """A safe ordered Plan from ``cluster`` to the placement of ``target`` (same instances, by name).
-
-    Instances whose change has no safe order are left where they are and named in
-    ``plan.extra["stuck"]``; the plan is verified like every other.
-    """
-    import time
-
-    from planner.plan import Plan
-    from planner.planners.fastscore import Scorer
-    from planner.sequence import sequence
-
-    check_plannable(cluster)
-    load_opts = load_opts or LoadOptions()
-    t0 = time.perf_counter()
-    gs = load_group(cluster, load_opts)
-    node_idx = {n.name: k for k, n in enumerate(cluster.nodes)}
-    inst_idx = {i.name: k for k, i in enumerate(cluster.instances)}
-    goal: dict[int, tuple[int, int]] = {}
-    in_group = set(gs.group_instances)
-    for i in target.instances:
-        k = inst_idx.get(i.name)
-        if k is None:
-            raise PlannerError(target.origin, None, f"instance '{i.name}' is not in {cluster.origin}")
-        names = [target.nodes[x].name if x >= 0 else None for x in (i.pnode, i.snode)]
-        for nm in names:
-            if nm is not None and nm not in node_idx:
-                raise PlannerError(target.origin, None, f"instance '{i.name}': node '{nm}' is not in {cluster.origin}")
-        p, s = (node_idx[nm] if nm is not None else -1 for nm in names)
-        if k in in_group and (p, s) != (cluster.instances[k].pnode, cluster.instances[k].snode):
-            goal[k] = (p, s)
-    initial = Scorer(gs.nodes).score_with({})
-    seq = sequence(gs, goal)
-    plan = Plan("sequence", initial, seq.final_score, seq.steps, wall_s=time.perf_counter() - t0,
-                group=gs.group_name, extra={"stuck": seq.stuck, "hops": seq.hops, "hop_gb": seq.hop_gb})
-    check_verified(cluster, plan, load_opts)
-    return plan, apply_placement_of(cluster, plan)
-
-
-def apply_placement_of(cluster: Cluster, plan):
-    """The cluster after ``plan``."""
-    from planner.placement import apply_placement, placement_after
-
-    return apply_placement(cluster, placement_after(cluster, plan.steps))
-
-
-def schedule_plan(cluster: Cluster, plan, timing=None, jobsets: str = "parallel", time_limit: float = 2.0,
-                  seed: int = 1, workers: int = 2, load_opts: LoadOptions | None = None):
-    """Give ``plan`` a safe parallel schedule (checked by :func:`planner.verify_schedule.verify_schedule`).
-
-    ``jobsets="parallel"`` replaces hbal's jobsets by the schedule's; ``"hbal"`` keeps them.
-    A schedule the check rejects (a plan whose order is unsafe between a move's commands, as
-    hbal's can be) falls back to one job at a time, with a warning in ``plan.extra``.
-    """
-    from planner.schedule import schedule, sequential
-    from planner.verify_schedule import verify_schedule
-
-    ignore = bool(plan.extra.get("ignore_soft_errors"))
-    gs = load_group(cluster, load_opts or LoadOptions())
-    offline = frozenset(n.name for n in gs.nodes if n.offline)
-    plan.schedule = schedule(plan.steps, timing, time_limit, seed, workers, offline)
-    chk = verify_schedule(cluster, plan, load_opts, ignore)
-    if not chk.ok:
-        plan.extra["schedule_warning"] = chk.message
-        plan.schedule = sequential(plan.steps, timing)
-        chk = verify_schedule(cluster, plan, load_opts, ignore)
-    plan.extra["schedule_verified"] = chk.ok
-    plan.extra["schedule_check"] = chk.message
-    if jobsets == "parallel" and chk.ok:
-        plan.jobsets = plan.schedule.jobsets
-    return plan
-
-
-__all__ = ["PlannerError", "load", "group_state", "report", "score_cluster", "balance", "schedule_plan"]
+__all__ = ["PlannerError", "PlanRejected", "load", "group_state", "report", "score_cluster", "balance",
+           "check_plannable", "check_verified", "schedule_plan", "sequence_to", "apply_placement_of"]

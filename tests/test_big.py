@@ -10,13 +10,14 @@ from __future__ import annotations
 import pytest
 
 from planner.api import check_verified, load
-from planner.plan import Plan
+from planner.checks.verify import verify
+from planner.domain.plan import Plan
+from planner.engine.fastscore import Scorer
+from planner.engine.load import load_group
+from planner.engine.state import LoadOptions
 from planner.planners.cpsat import CpsatOptions
 from planner.planners.cpsat.big import big_plan
-from planner.planners.fastscore import Scorer
 from planner.planners.greedy import GreedyOptions, Table, balance, best_step_vector
-from planner.state import LoadOptions, load_group
-from planner.verify import verify
 from tests.conftest import BENCH
 
 FILE = "new-node-medium-20n-2new-400i.data"

@@ -7,10 +7,11 @@ import itertools
 import pytest
 
 from planner.api import balance, load
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
+from planner.engine.load import load_group
+from planner.engine.state import LoadOptions
 from planner.planners.cpsat import CpsatOptions, gb_lower_bound
-from planner.planners.cpsat.solve import exact_score
-from planner.state import LoadOptions, load_group
+from planner.planners.cpsat.kit import exact_score
 from tests.conftest import DATA
 
 
@@ -126,8 +127,8 @@ def test_fewest_gb_for_hbals_score_on_an_evacuation_is_near_the_forced_minimum(n
 def test_cpsat_pareto_curve_dominates_greedys(by: str, points: list[int]) -> None:
     """The default cluster: at every budget (moves or GiB) CP-SAT's exact score is at most the
     score of hbal's own moves within that budget, and it keeps the budget."""
-    from planner.compare import pareto
-    from planner.state import LoadOptions
+    from planner.engine.state import LoadOptions
+    from planner.report.compare import pareto
 
     df = pareto(load("scenarios/new-node-small-5n-73i-mimic.data"), LoadOptions(), points, by, time_limit=4)
     assert (df["cpsat_score"] <= df["greedy_score"] + 1e-9).all(), df
@@ -157,16 +158,16 @@ def test_load_options_hold_inside_the_solver() -> None:
 def test_budgets_hold_when_sequencing_needs_more_steps(monkeypatch) -> None:
     """If the safe order needs more steps than the model counted (temporary moves, a longer way),
     the plan is cut to the budget: --max-moves 3 gives 3 steps, never 4."""
-    import planner.sequence
+    import planner.execution.sequence
 
-    real = planner.sequence.sequence
+    real = planner.execution.sequence.sequence
 
     def one_more(gs, target, force=False):
         res = real(gs, target, force)
         res.steps = res.steps + res.steps[-1:]  # as if a temporary move had been needed at the end
         return res
 
-    monkeypatch.setattr(planner.sequence, "sequence", one_more)
+    monkeypatch.setattr(planner.execution.sequence, "sequence", one_more)
     plan, _ = balance(load(DATA / "offline.data"), "cpsat", CpsatOptions(time_limit=5, max_moves=3))
     assert len(plan.steps) == 3 and plan.extra["cut_to_budget"] == 1 and plan.extra["verified"] is True
 
@@ -174,8 +175,8 @@ def test_budgets_hold_when_sequencing_needs_more_steps(monkeypatch) -> None:
 def test_pareto_evacuates_partly_where_k_cannot_empty_the_offline_node() -> None:
     """offline.data: emptying nA needs 3 moves; with 1 or 2 CP-SAT leaves the rest there (hbal's
     offline penalties in the score) and still matches or beats hbal's first 1 or 2 moves."""
-    from planner.compare import pareto
-    from planner.state import LoadOptions
+    from planner.engine.state import LoadOptions
+    from planner.report.compare import pareto
 
     df = pareto(load(DATA / "offline.data"), LoadOptions(), [1, 2, 3], "moves", time_limit=3)
     assert (df["cpsat_score"] <= df["greedy_score"] + 1e-9).all(), df

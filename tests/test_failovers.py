@@ -10,13 +10,14 @@ from collections import Counter
 import pytest
 
 from planner.api import load
+from planner.checks.verify import verify
+from planner.domain.placement import apply_placement
+from planner.domain.plan import Plan
+from planner.engine.load import load_group
+from planner.engine.state import LoadOptions
 from planner.io.htools_text import write_text
-from planner.placement import apply_placement
-from planner.plan import Plan
 from planner.planners.failovers import failover_pairs
 from planner.planners.greedy import GreedyOptions, balance
-from planner.state import LoadOptions, load_group
-from planner.verify import verify
 from tests.conftest import BENCH, needs_hbal, run_hbal
 
 FILE = "skewed-medium-20n-400i.data"
@@ -78,19 +79,19 @@ def test_failover_cycles_leave_auto_balance_n_instances_alone() -> None:
 def test_numpy_cycle_scores_match_the_exact_failovers(name: str) -> None:
     """The numpy filter only skips cycles: its score of each pair, triangle and cycle of four must
     equal the exact score of the failovers done one by one through hbal's node primitives."""
-    from planner.planners.failovers import _approx_scores, _cycles, _try
-    from planner.planners.fastscore import Scorer
+    from planner.engine.fastscore import Scorer
+    from planner.planners.failovers import approx_scores, failover_cycles, try_cycle
 
     if not (BENCH / name).exists():
         pytest.skip("../shared/bench is not beside the repository")
     gs = load_group(load(BENCH / name), LoadOptions())
     nodes = {n.idx: n for n in gs.nodes}
-    short = _cycles(gs, nodes, triangles=True)
-    quads = [c for c in _cycles(gs, nodes, triangles=True, quads=True) if len(c) == 4]
+    short = failover_cycles(gs, nodes, triangles=True)
+    quads = [c for c in failover_cycles(gs, nodes, triangles=True, quads=True) if len(c) == 4]
     cycles = short + quads[:: max(1, len(quads) // 1000)]  # ~1000 cycles of four: ~0.2 ms each to check
-    approx = _approx_scores(gs, nodes, cycles)
+    approx = approx_scores(gs, nodes, cycles)
     scorer = Scorer(gs.nodes)
-    exact = [_try(nodes, scorer, float("inf"), c) for c in cycles]
+    exact = [try_cycle(nodes, scorer, float("inf"), c) for c in cycles]
     checked = [(a, e[2]) for a, e in zip(approx, exact, strict=True) if e is not None]
     assert len(checked) > 1000 and {len(c) for c in cycles} == {2, 3, 4}
     assert all(len({st.pnode for st in c}) == len(c) for c in cycles)  # distinct nodes around each cycle
@@ -102,7 +103,7 @@ def test_induced_neighbourhood_frees_exactly_the_instances_among_its_nodes() -> 
     both nodes among them is freed (up to twice the size), and they are about ``size``."""
     import random
 
-    from planner.planners.cpsat.lns import _pick_induced
+    from planner.planners.cpsat.lns import pick_induced
 
     name = "evacuate-medium-20n-400i-drained.data"
     if not (BENCH / name).exists():
@@ -111,7 +112,7 @@ def test_induced_neighbourhood_frees_exactly_the_instances_among_its_nodes() -> 
     movable = [k for k in gs.group_instances if gs.instances[k].movable]
     offline = {n.idx for n in gs.nodes if n.offline}
     for seed in range(5):
-        free, focus = _pick_induced(gs, random.Random(seed), 15, movable)
+        free, focus = pick_induced(gs, random.Random(seed), 15, movable)
         nodes = {gs.nodes[p].idx for p in focus}
         inside = {k for k in movable
                   if all(x in nodes or x in offline or x < 0 for x in (gs.instances[k].pnode, gs.instances[k].snode))}
@@ -123,7 +124,7 @@ def test_hot_nodes_are_those_reserving_for_two_instances_of_one_peer() -> None:
     """A node is hot when, summed per primary over its secondaries (instances that reserve memory),
     some primary needs more than the node's largest single secondary: counted here from the
     instance list, not from the node's reserve."""
-    from planner.planners.cpsat.lns import _hot
+    from planner.planners.cpsat.lns import is_hot
 
     name = "evacuate-medium-20n-400i-drained.data"
     if not (BENCH / name).exists():
@@ -142,6 +143,6 @@ def test_hot_nodes_are_those_reserving_for_two_instances_of_one_peer() -> None:
                 if inst.uses_sec_mem:
                     peers[inst.pnode] += inst.mem
         expected = max(peers.values(), default=0) > largest
-        assert _hot(gs, p) == expected, node.name
+        assert is_hot(gs, p) == expected, node.name
         hot += expected
     assert 0 < hot < sum(not n.offline for n in gs.nodes)

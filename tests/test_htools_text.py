@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
 from planner.io.htools_text import parse_text, read_text, write_text
 from tests.conftest import DATA, bench_files, local_files, suite_files
 

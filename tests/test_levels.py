@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from planner.api import load
-from planner.placement import apply_placement
+from planner.domain.placement import apply_placement
+from planner.engine.load import load_group, reload_group
+from planner.planners.cpsat.kit import model_data, placement_of
 from planner.planners.cpsat.levels import level_start
-from planner.planners.cpsat.solve import CpsatOptions, model_data, placement_of
-from planner.state import load_group
+from planner.planners.cpsat.options import CpsatOptions
 from tests.conftest import BENCH
 
 
@@ -23,7 +24,7 @@ def _level_plan(name: str, max_gb: float):
     got = level_start(data, opts, list(data.current), 15.0, False)
     assert got is not None
     choice, level = got
-    after = gs.reload(apply_placement(cluster, placement_of(data, choice)))
+    after = reload_group(gs, apply_placement(cluster, placement_of(data, choice)))
     return cluster, gs, after, level
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import itertools
 
 from planner.api import balance, load
-from planner.moves import apply_move
-from planner.plan import Plan, Step, backward_jobsets
-from planner.report import commands_text, script_text
-from planner.sequence import decompose, sequence, walk
-from planner.state import load_group
+from planner.domain.plan import Plan, Step, backward_jobsets
+from planner.engine.load import load_group
+from planner.engine.moves import apply_move
+from planner.execution.sequence import decompose, sequence, walk
+from planner.report.text import commands_text, script_text
 from tests.conftest import DATA
 
 

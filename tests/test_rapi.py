@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from planner.api import load, score_cluster
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
 from planner.io import rapi
 from planner.io.rapi import read_rapi
 

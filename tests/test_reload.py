@@ -1,4 +1,4 @@
-"""The partial re-load (:mod:`planner.reload`) equals hbal's full load pipeline, field by field."""
+"""The partial re-load (:mod:`planner.engine.reload`) equals hbal's full load pipeline, field by field."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from dataclasses import astuple
 import pytest
 
 from planner.api import load
-from planner.placement import apply_placement
-from planner.reload import reload_moved
-from planner.score import compute_score
-from planner.state import GroupState, LoadOptions, NodeState, load_group
+from planner.domain.placement import apply_placement
+from planner.engine.load import load_group, reload_group
+from planner.engine.reload import reload_moved
+from planner.engine.score import compute_score
+from planner.engine.state import GroupState, LoadOptions, NodeState
 from tests.conftest import BENCH, DATA
 
 
@@ -59,4 +60,4 @@ def test_partial_reload_equals_the_full_load_along_a_chain(path, offline) -> Non
         delta = _random_moves(state, rng, rng.choice((1, 3, 10)))
         cluster = apply_placement(state.cluster, delta)
         state = reload_moved(state, cluster, delta)
-        _assert_same(state, state.reload(cluster))
+        _assert_same(state, reload_group(state, cluster))

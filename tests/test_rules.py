@@ -1,4 +1,4 @@
-"""Each rule of planner.rules on tiny hand-made clusters: one case that breaks it, one that does not."""
+"""Each rule of planner.checks.rules on tiny hand-made clusters: one case that breaks it, one that does not."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import random
 
 import pytest
 
-from planner.io.htools_text import parse_text, read_text
-from planner.model import Cluster
-from planner.placement import apply_placement
-from planner.rules import (
+from planner.checks.rules import (
     PRIMARY,
     SECONDARY,
     MoveCheck,
@@ -34,7 +31,11 @@ from planner.rules import (
     target_online,
     vcpu_ratio,
 )
-from planner.state import LoadOptions, load_group
+from planner.domain.model import Cluster
+from planner.domain.placement import apply_placement
+from planner.engine.load import load_group
+from planner.engine.state import LoadOptions
+from planner.io.htools_text import parse_text, read_text
 from tests.conftest import BENCH, DATA
 
 DEFAULT = RuleConfig()

@@ -9,12 +9,13 @@ from dataclasses import replace
 import pytest
 
 from planner.api import load, schedule_plan, sequence_to
-from planner.cli import main
-from planner.dayplan import pack, parse_window
-from planner.errors import PlannerError
-from planner.plan import Plan, Step
-from planner.schedule import Schedule, Timing, lower_bound, precedence, schedule
-from planner.verify_schedule import verify_schedule
+from planner.checks.verify_schedule import verify_schedule
+from planner.cli.main import main
+from planner.domain.errors import PlannerError
+from planner.domain.plan import Plan, Step
+from planner.domain.schedule import Schedule, Timing
+from planner.execution.dayplan import pack, parse_window
+from planner.execution.schedule import lower_bound, precedence, schedule
 from tests.conftest import DATA
 
 A = Step("i1", "r", "a", "b", "a", "c", 10.0)  # b loses a secondary, c gains one, a sends the data
@@ -131,7 +132,7 @@ def test_jobs_leaving_an_offline_node_do_not_wait_for_each_other() -> None:
 
 def test_an_instance_changing_both_nodes_is_one_job() -> None:
     from planner.io.htools_text import parse_text
-    from planner.report import commands_text
+    from planner.report.text import commands_text
     from tests.test_verify import CLUSTER
 
     c = parse_text(CLUSTER, "verify.data")

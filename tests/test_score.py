@@ -7,9 +7,10 @@ import math
 import pytest
 
 from planner.api import load, score_cluster
-from planner.n1 import optimal_score
-from planner.score import METRIC_NAMES, WEIGHTS, population_sd, total
-from planner.state import LoadOptions, common_suffix, load_group
+from planner.engine.load import load_group
+from planner.engine.n1 import optimal_score
+from planner.engine.score import METRIC_NAMES, WEIGHTS, population_sd, total
+from planner.engine.state import LoadOptions, common_suffix
 from tests.conftest import DATA
 
 

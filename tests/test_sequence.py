@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from planner.api import load, sequence_to
-from planner.cli import main
-from planner.plan import Plan
-from planner.verify import verify
+from planner.checks.verify import verify
+from planner.cli.main import main
+from planner.domain.plan import Plan
 from tests.conftest import DATA, needs_hbal, run_hbal
 
 
@@ -101,7 +101,7 @@ def test_every_state_of_a_bench_plan_loads_in_hbal_without_new_n1_failures(metho
 
 
 def _suite_groups():
-    from planner.errors import PlannerError
+    from planner.domain.errors import PlannerError
     from tests.conftest import suite_files
 
     out = []
@@ -119,9 +119,9 @@ def test_every_test_suite_plan_is_safe_between_commands_and_as_scheduled(path, g
     """Greedy (hbal's moves) and CP-SAT plans on every group of Ganeti's test data: replayed with the
     states between commands checked, then scheduled in parallel and accepted by the schedule check."""
     from planner.api import balance, check_plannable, schedule_plan
-    from planner.errors import PlannerError
+    from planner.domain.errors import PlannerError
+    from planner.engine.state import LoadOptions
     from planner.planners.cpsat import CpsatOptions
-    from planner.state import LoadOptions
 
     c = load(path)
     try:

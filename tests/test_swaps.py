@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from planner.api import load
-from planner.plan import Plan
+from planner.checks.verify import verify
+from planner.domain.plan import Plan
+from planner.engine.load import load_group
+from planner.engine.state import LoadOptions
 from planner.planners.greedy import GreedyOptions, balance
-from planner.planners.swaps import _screen, swap_search
-from planner.state import LoadOptions, load_group
-from planner.verify import verify
+from planner.planners.swaps import screen_swaps, swap_search
 from tests.conftest import BENCH
 
 
@@ -24,7 +25,7 @@ def test_screen_matches_hand_computed_reserved_memory() -> None:
     for pi, si, mi in zip(p, s, m, strict=True):
         mat[si, pi] += mi
     top = np.argsort(-mat, axis=1)[:, :3]
-    delta = _screen(0, p, s, m, mat, top, np.take_along_axis(mat, top, axis=1), np.full(4, 10.0))
+    delta = screen_swaps(0, p, s, m, mat, top, np.take_along_axis(mat, top, axis=1), np.full(4, 10.0))
     # A<->B: node 1 keeps C's 3 and gets B's 2 from another peer -> 3; node 3: 5 + 8 from peer 0 -> 13
     # A<->D (same peer): node 1 -> 5, node 3 -> 8; A<->C: same secondary node; A<->A: itself
     assert delta[1] == pytest.approx((3 - 8) / 10 + (13 - 5) / 10)

@@ -9,12 +9,13 @@ import time
 import pytest
 
 from planner.api import load
+from planner.checks.verify import verify
+from planner.domain.placement import apply_placement, placement_after
+from planner.domain.plan import Plan
+from planner.engine.load import load_group
+from planner.engine.state import LoadOptions
 from planner.io.htools_text import write_text
-from planner.placement import apply_placement, placement_after
-from planner.plan import Plan
 from planner.planners.thrifty import reaching, thrifty, thrifty_prefix
-from planner.state import LoadOptions, load_group
-from planner.verify import verify
 from tests.conftest import BENCH, needs_hbal, run_hbal
 
 #: real hbal 3.0.2 on the bench files (../shared/bench/hbal_results.csv, default mode): final score, GiB
@@ -77,25 +78,25 @@ def test_target_score_plan_copies_less_than_half_of_hbals_gib() -> None:
 
 def test_slack_step_lowers_the_hints_score_without_copying_more() -> None:
     """Target mode's first step: the balance LNS from hbal's greedy plan, held to that plan's GiB."""
-    from planner.planners.cpsat import CpsatOptions, _hint_from
+    from planner.planners.cpsat import CpsatOptions, hint_from
     from planner.planners.cpsat.data import build_data
-    from planner.planners.cpsat.lns import _gb
-    from planner.planners.cpsat.solve import _hint_choice, exact_score, placement_of
-    from planner.planners.cpsat.target import _make_slack
+    from planner.planners.cpsat.kit import exact_score, placement_of, reference_choice
+    from planner.planners.cpsat.lns import gb_moved
+    from planner.planners.cpsat.target import make_slack
     from planner.planners.greedy import GreedyOptions, balance
 
     c = _cluster("skewed-small-6n-70i.data")
     g = balance(load_group(c, LoadOptions()), GreedyOptions())
     gs = load_group(c, LoadOptions())
-    opts = CpsatOptions(time_limit=10, target_score=g.final_score, hint=_hint_from(g.steps, gs, None, None))
+    opts = CpsatOptions(time_limit=10, target_score=g.final_score, hint=hint_from(g.steps, gs, None, None))
     data = build_data(gs, opts.k_targets, extra=opts.hint)
-    ref = _hint_choice(data, opts)
+    ref = reference_choice(data, opts)
     before = placement_of(data, ref)
-    data2, ref2 = _make_slack(gs, data, ref, opts, time.perf_counter() + 6)
+    data2, ref2 = make_slack(gs, data, ref, opts, time.perf_counter() + 6)
     after = placement_of(data2, ref2)
     assert exact_score(gs, before) == pytest.approx(g.final_score, abs=1e-9)  # the hint is hbal's plan
     assert exact_score(gs, after) < g.final_score - 0.01  # slack gained ...
-    assert _gb(gs, after) <= _gb(gs, before) + 1e-9  # ... for no more GiB
+    assert gb_moved(gs, after) <= gb_moved(gs, before) + 1e-9  # ... for no more GiB
 
 
 def test_a_run_stops_once_it_copies_more_than_allowed() -> None:

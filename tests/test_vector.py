@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from planner.api import group_state, load
-from planner.moves import MoveOptions, apply_move, candidate_moves
-from planner.planners.fastscore import Scorer
-from planner.planners.greedy import _candidates
-from planner.planners.vector import KIND_CODE, StepEvaluator, evaluate, supported
+from planner.engine.fastscore import Scorer
+from planner.engine.moves import MoveOptions, apply_move, candidate_moves
+from planner.engine.vector import KIND_CODE, StepEvaluator, evaluate, supported
+from planner.planners.greedy import candidate_instances
 from tests.conftest import DATA, bench_files
 
 FILES = [DATA / "n1quirk.data", DATA / "offline.data", DATA / "tiny-skewed.data"] + \
@@ -29,7 +29,7 @@ def test_vector_matches_exact(path: Path, opt: str) -> None:
     opts = OPTIONS[opt]
     nodes = {n.idx: n for n in gs.nodes}
     online = [n.idx for n in gs.nodes if not n.offline]
-    cands = _candidates(gs, nodes, False)[:60]  # keep the exact side quick on medium files
+    cands = candidate_instances(gs, nodes, False)[:60]  # keep the exact side quick on medium files
     ev = StepEvaluator(gs, nodes, opts, cands)
     a, _, row, kind, tpos = evaluate(ev, opts.ignore_soft_errors)
     names = {v: k for k, v in KIND_CODE.items()}

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from planner.api import group_state, load
+from planner.checks.verify import SCORE_TOLERANCE, VerifyResult, verify
+from planner.domain.model import Cluster
+from planner.domain.plan import Plan, Step
+from planner.engine.state import LoadOptions
 from planner.io.htools_text import parse_text
-from planner.model import Cluster
-from planner.plan import Plan, Step
-from planner.state import LoadOptions
-from planner.verify import SCORE_TOLERANCE, VerifyResult, verify
 from tests.conftest import BENCH, DATA, needs_hbal, run_hbal
 
 # nA/nB big, nC small memory, nD small disk, nO offline; the free values match the instances
@@ -305,10 +305,10 @@ def random_cluster(seed: int) -> str:
 def test_every_hbal_candidate_gets_the_same_verdict_as_the_planners(seed: int) -> None:
     """The verifier (rules.py) and the planners' applyMoveEx (moves.py) are written independently:
     on every move hbal would try, they must accept and reject alike and agree on the new state."""
-    from planner.moves import MoveOptions, MoveResult, apply_move, candidate_moves
-    from planner.rules import RuleConfig
-    from planner.state import load_group
-    from planner.verify import Replay
+    from planner.checks.rules import RuleConfig
+    from planner.checks.verify import Replay
+    from planner.engine.load import load_group
+    from planner.engine.moves import MoveOptions, MoveResult, apply_move, candidate_moves
 
     c = parse_text(random_cluster(seed), f"random-{seed}.data")
     ign = seed % 4 == 0

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from planner.errors import PlannerError
-from planner.model import (
+from planner.domain.errors import PlannerError
+from planner.domain.model import (
     ALLOC_POLICIES,
     DISK_TEMPLATES,
     STATUSES,

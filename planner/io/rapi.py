@@ -3,7 +3,7 @@
 Sources: a dump directory holding ``groups.json``, ``nodes.json``, ``instances.json`` and
 ``info.json`` (or a path to one of them, or a ``file:///dir`` URL), or a live
 ``http(s)://host[:port]`` base URL, read with four GETs (never anything else).  The result is
-the :class:`~planner.model.Cluster` the text backend would give for the same data, including
+the :class:`~planner.domain.model.Cluster` the text backend would give for the same data, including
 ``hbal``'s default ``--static-kvm-node-memory=4096`` (``Loader.updateMissing``) when the
 cluster's default hypervisor is ``kvm``.  Every bad input gives a one-line PlannerError.
 """
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from planner import model
-from planner.errors import PlannerError
-from planner.model import Cluster, Group, Instance, IPolicy, ISpec, Node
+from planner.domain import model
+from planner.domain.errors import PlannerError
+from planner.domain.model import Cluster, Group, Instance, IPolicy, ISpec, Node
 
 #: (dump file, RAPI path), in the order htools reads them.
 RESOURCES = (("groups.json", "/2/groups?bulk=1"), ("nodes.json", "/2/nodes?bulk=1"),

@@ -29,12 +29,12 @@ from itertools import product
 
 import numpy as np
 
-from planner.moves import MoveOptions, apply_move
-from planner.plan import Step
-from planner.planners.fastscore import Scorer, take_moves
+from planner.domain.plan import Step
+from planner.engine.fastscore import Scorer, take_moves
+from planner.engine.moves import MoveOptions, apply_move
+from planner.engine.state import GroupState
+from planner.engine.vector import StepEvaluator, supported
 from planner.planners.greedy import TOLERANCE
-from planner.planners.vector import StepEvaluator, supported
-from planner.state import GroupState
 
 #: triangles by default up to this many online nodes (200 nodes: 11 075 of them against 507 pairs)
 TRIANGLES_UPTO = 40
@@ -63,7 +63,7 @@ def _node_cycles(succ: dict[int, list[int]], longest: int) -> list[tuple[int, ..
     return out
 
 
-def _cycles(gs: GroupState, nodes: dict, triangles: bool, quads: bool = False,
+def failover_cycles(gs: GroupState, nodes: dict, triangles: bool, quads: bool = False,
             only: set[int] | None = None) -> list[tuple]:
     """Movable DRBD instances whose failovers together keep every primary count: two on the same
     two online nodes opposite ways (u→v, v→u), with ``triangles`` three around three nodes
@@ -99,9 +99,9 @@ def _fields(sts: list) -> dict:
     return out
 
 
-def _approx_scores(gs: GroupState, nodes: dict, cycles: list[tuple]):
+def approx_scores(gs: GroupState, nodes: dict, cycles: list[tuple]):
     """Approximate scores (numpy, error ~1e-12) of each cycle's failovers taken together, for groups
-    the vectorised model covers (:func:`planner.planners.vector.supported`).
+    the vectorised model covers (:func:`planner.engine.vector.supported`).
 
     Around a cycle each node n_j gives up the primary of X_j (u→v: it keeps its secondary, with
     peer n_j+1) and takes the primary of X_j−1 (whose secondary, with peer n_j−1, it gave up).
@@ -139,7 +139,7 @@ def _approx_scores(gs: GroupState, nodes: dict, cycles: list[tuple]):
     return out
 
 
-def _try(nodes: dict, scorer: Scorer, score: float, cycle: tuple):
+def try_cycle(nodes: dict, scorer: Scorer, score: float, cycle: tuple):
     """The failovers as hbal moves, each from the state the one before leaves, if they lower the
     exact score: (moves, changed, score) or None."""
     moves, changed = [], {}
@@ -167,14 +167,14 @@ def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: boo
     steps: list[Step] = []
     dirty: set[int] | None = None  # nodes changed by the last pass (None: check every candidate)
     while time.perf_counter() < deadline:
-        cycles = _cycles(gs, nodes, triangles, quads, dirty)  # none changed since a pass without gain: skip
+        cycles = failover_cycles(gs, nodes, triangles, quads, dirty)  # none changed since a pass without gain: skip
         if vector:  # scored in numpy; the loop below checks each exactly before taking it
-            approx = _approx_scores(gs, nodes, cycles)
+            approx = approx_scores(gs, nodes, cycles)
             found = [(a, cyc) for a, cyc in zip(approx.tolist(), cycles, strict=True) if a < score - 1e-9 + TOLERANCE]
         else:
             found = []
             for cyc in cycles:
-                got = _try(nodes, scorer, score, cyc)
+                got = try_cycle(nodes, scorer, score, cyc)
                 if got:
                     found.append((got[2], cyc))
                 if time.perf_counter() > deadline:
@@ -183,7 +183,7 @@ def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: boo
         for _, cyc in sorted(found, key=lambda f: f[0]):
             if any(st.pnode in used for st in cyc):
                 continue
-            got = _try(nodes, scorer, score, cyc)  # on the state the pass has reached
+            got = try_cycle(nodes, scorer, score, cyc)  # on the state the pass has reached
             if not got:
                 continue
             moves, changed, score = got

@@ -2,7 +2,7 @@
 
 Each step tries every allowed move of every candidate instance from the same table and keeps
 the lowest score (strictly lower wins, so ties go to the lowest instance index, then to the
-earliest move in hbal's enumeration order).  Scores are exact (:mod:`planner.planners.fastscore`
+earliest move in hbal's enumeration order).  Scores are exact (:mod:`planner.engine.fastscore`
 only decides which candidates can possibly win; those are re-scored exactly).
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from planner.moves import MoveOptions, MoveResult, apply_move, candidate_moves, step_of
-from planner.n1 import optimal_score
-from planner.plan import Plan, Step
-from planner.planners.fastscore import Scorer
-from planner.state import GroupState, InstState, NodeState
+from planner.domain.plan import Plan, Step
+from planner.engine.fastscore import Scorer
+from planner.engine.moves import MoveOptions, MoveResult, apply_move, candidate_moves, step_of
+from planner.engine.n1 import optimal_score
+from planner.engine.state import GroupState, InstState, NodeState
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Table:
     score: float
 
 
-def _candidates(gs: GroupState, nodes: dict[int, NodeState], evac: bool) -> list[InstState]:
+def candidate_instances(gs: GroupState, nodes: dict[int, NodeState], evac: bool) -> list[InstState]:
     out = []
     for k in gs.group_instances:
         st = gs.instances[k]
@@ -65,9 +65,9 @@ def evaluate_all(gs: GroupState, nodes: dict[int, NodeState], opts: GreedyOption
     ``(candidates, (score, hbal order key, row, kind code, target position))``, or None."""
     import numpy as np
 
-    from planner.planners.vector import StepEvaluator, evaluate
+    from planner.engine.vector import StepEvaluator, evaluate
 
-    cands = _candidates(gs, nodes, opts.evac_mode) if only is None else only
+    cands = candidate_instances(gs, nodes, opts.evac_mode) if only is None else only
     if not cands:
         return None
     parts = []
@@ -93,7 +93,7 @@ def _reserve_mask(cands: list[InstState], nodes: dict[int, NodeState], order: li
     nodes filled with big primaries can take no secondary after that (N+1), a trap for a greedy."""
     import numpy as np
 
-    from planner.planners.vector import KIND_CODE
+    from planner.engine.vector import KIND_CODE
 
     row, kind, tpos = moves
     pos = {k: r for r, k in enumerate(order)}
@@ -120,7 +120,7 @@ def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyO
     ``pool`` (a list) receives the ``opts.pool`` most promising instances."""
     import numpy as np
 
-    from planner.planners.vector import KIND_CODE
+    from planner.engine.vector import KIND_CODE
 
     kinds = {v: k for k, v in KIND_CODE.items()}
     force = opts.moves.ignore_soft_errors
@@ -160,7 +160,7 @@ def best_step(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
     force = opts.moves.ignore_soft_errors
     best: tuple[InstState, MoveResult, float] | None = None
     best_score = table.score
-    for st in _candidates(gs, table.nodes, opts.evac_mode):
+    for st in candidate_instances(gs, table.nodes, opts.evac_mode):
         for kind, t in candidate_moves(st, online, table.nodes, opts.moves):
             if budget is not None and kind not in ("f", "fa") and st.inst.dsk / 1024 > budget + 1e-9:
                 continue
@@ -188,7 +188,7 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
     initial = table.score
     opt = optimal_score(gs.nodes)
     if vectorised is None:
-        from planner.planners.vector import supported
+        from planner.engine.vector import supported
 
         vectorised = supported(gs)
     steps: list[Step] = []

@@ -17,10 +17,10 @@ import time
 
 import numpy as np
 
-from planner.moves import apply_move
-from planner.plan import Step
-from planner.planners.fastscore import Scorer, take_moves
-from planner.state import GroupState, NodeState
+from planner.domain.plan import Step
+from planner.engine.fastscore import Scorer, take_moves
+from planner.engine.moves import apply_move
+from planner.engine.state import GroupState, NodeState
 
 CHECK = 30  #: exactly checked candidates per instance
 MAX_MOVERS = 8  #: secondaries a node may swap away at once to lower its reserved memory
@@ -59,7 +59,7 @@ def _max_without(top, topv, rows, a, b):
     return out
 
 
-def _screen(i: int, p, s, m, mat, top, topv, tmem) -> np.ndarray:
+def screen_swaps(i: int, p, s, m, mat, top, topv, tmem) -> np.ndarray:
     """Change of Σ r_mem/t_mem if instance ``i`` swaps secondaries with each other instance."""
     pa, sa, ma = p[i], s[i], m[i]
     same = p == pa
@@ -117,7 +117,7 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
                 break
             if s[i] in used:
                 continue
-            delta = _screen(i, p, s, m, mat, top, topv, tmem)
+            delta = screen_swaps(i, p, s, m, mat, top, topv, tmem)
             for j in _best(delta):
                 if not delta[j] < -1e-9:
                     break
@@ -162,7 +162,7 @@ def _relieve(x: int, sts, inst, grid, nodes, order, scorer: Scorer, score: float
     trial: dict = {}
     moves, used, taken = [], {x}, set(movers)
     for i in sorted(movers, key=lambda k: -m[k]):
-        delta = _screen(i, p, s, m, mat, top, topv, tmem)
+        delta = screen_swaps(i, p, s, m, mat, top, topv, tmem)
         for j in _best(delta):
             if not np.isfinite(delta[j]) or s[j] in used or j in taken:
                 continue

@@ -15,10 +15,10 @@ from __future__ import annotations
 import statistics
 import time
 
-from planner.moves import apply_move
-from planner.plan import Plan, Step
-from planner.planners.fastscore import Scorer, take_moves
-from planner.state import GroupState
+from planner.domain.plan import Plan, Step
+from planner.engine.fastscore import Scorer, take_moves
+from planner.engine.moves import apply_move
+from planner.engine.state import GroupState
 
 #: the prices per move tried, as multiples of the group's median instance disk, the most often
 #: cheapest first: later runs stop once they copy more than the cheapest so far
@@ -32,8 +32,8 @@ def thrifty(gs: GroupState, move_gb: float, deadline: float, stop_at: float | No
     GiB are copied."""
     import numpy as np
 
+    from planner.engine.vector import KIND_CODE
     from planner.planners.greedy import GreedyOptions, evaluate_all
-    from planner.planners.vector import KIND_CODE
 
     kinds = {v: k for k, v in KIND_CODE.items()}
     t0 = time.perf_counter()
@@ -88,7 +88,7 @@ def thrifty_prefix(load, target: float, deadline: float, prices=PRICES) -> tuple
     first run gets half the time, the others share the rest (skewed-medium's runs take 2.2–3.0 s
     each: with an even split of about 10 s the best price sometimes ran out of time, leaving a
     hint at 0.9 × hbal's GiB instead of 0.5).  None when none reaches it (or the group is not vectorisable)."""
-    from planner.planners.vector import supported
+    from planner.engine.vector import supported
 
     first = load()
     if not supported(first) or not first.group_instances:

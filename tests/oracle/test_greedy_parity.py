@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from planner.api import load
-from planner.cli import main
-from planner.errors import PlannerError
+from planner.cli.main import main
+from planner.domain.errors import PlannerError
 from tests.conftest import bench_files, local_files, needs_hbal, run_hbal, suite_files
 
 VARIANTS = {"default": [], "no-disk-moves": ["--no-disk-moves"], "evac": ["-E"]}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from planner.api import load
-from planner.cli import main
-from planner.errors import PlannerError
+from planner.cli.main import main
+from planner.domain.errors import PlannerError
 from tests.conftest import DATA, bench_files, hbal_initial, local_files, needs_hbal, suite_files
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from planner.api import load, score_cluster
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
 from tests.conftest import bench_files, hbal_initial, local_files, needs_hbal, suite_files
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import time
 
-from planner.errors import PlannerError
-from planner.model import Cluster
-from planner.plan import Plan
+from planner.domain.errors import PlannerError
+from planner.domain.model import Cluster
+from planner.domain.plan import Plan
+from planner.engine.load import load_group
+from planner.engine.state import GroupState, LoadOptions
 from planner.planners.cpsat.data import evacuation_needs, gb_lower_bound
-from planner.planners.cpsat.solve import CpsatOptions, solve
+from planner.planners.cpsat.options import CpsatOptions
+from planner.planners.cpsat.solve import solve
 from planner.planners.cpsat.target import solve_target
-from planner.state import GroupState, LoadOptions, load_group
 
 BIG_GROUP = 1000  #: instances from which the greedy hint gets half the time
 THRIFTY_UNTIL = 0.4  #: under --target-score, the thrifty greedies run until this share of the time
@@ -31,7 +33,7 @@ def _prefix(steps: list, max_gb: float | None, max_moves: int | None) -> list:
     return out
 
 
-def _hint_from(steps: list, gs: GroupState, max_gb: float | None, max_moves: int | None):
+def hint_from(steps: list, gs: GroupState, max_gb: float | None, max_moves: int | None):
     """The placement after the longest prefix of ``steps`` within the budgets (``gs``: any state of
     the group, for the names)."""
     by_name = {gs.instances[k].inst.name: k for k in gs.group_instances}
@@ -73,7 +75,7 @@ def _thrifty_hint(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, 
     got = thrifty_prefix(lambda: load_group(cluster, load_opts), target, deadline)
     if got is None or (base is not None and base[1] <= got[1]) or (opts.max_gb is not None and got[1] > opts.max_gb):
         return opts.hint
-    return _hint_from(got[0], gs, None, None)
+    return hint_from(got[0], gs, None, None)
 
 
 def check_budgets(gs: GroupState, opts: CpsatOptions) -> None:
@@ -93,9 +95,9 @@ def check_budgets(gs: GroupState, opts: CpsatOptions) -> None:
 
 def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = 0.3) -> Plan:
     """Plan one group with CP-SAT, hinted by a time-limited greedy run, and sequence it safely."""
+    from planner.execution.sequence import sequence
     from planner.planners.greedy import GreedyOptions
     from planner.planners.greedy import balance as greedy
-    from planner.sequence import sequence
 
     t0 = time.perf_counter()
     gs_hint = load_group(cluster, load_opts)
@@ -114,8 +116,8 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     if opts.hint is None:
         g = greedy(gs_hint, GreedyOptions(time_limit=opts.time_limit * greedy_share))
         initial = g.initial_score
-        opts.hint = _hint_from(g.steps, gs_hint, opts.max_gb, opts.max_moves)
-        hint_for = lambda budget: _hint_from(g.steps, gs_hint, budget, opts.max_moves)  # noqa: E731
+        opts.hint = hint_from(g.steps, gs_hint, opts.max_gb, opts.max_moves)
+        hint_for = lambda budget: hint_from(g.steps, gs_hint, budget, opts.max_moves)  # noqa: E731
     gs = load_group(cluster, load_opts)
     forced_gb = gb_lower_bound(gs)
     if opts.target_score is not None and forced_gb == 0 and opts.max_moves is None and g is not None:
@@ -134,7 +136,7 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     else:
         res = solve(gs, CpsatOptions(**{**opts.__dict__, "time_limit": left}))
     seq_gs = load_group(cluster, load_opts)
-    from planner.planners.fastscore import Scorer
+    from planner.engine.fastscore import Scorer
 
     initial = Scorer(seq_gs.nodes).score_with({}) if initial is None else initial
     seq = sequence(seq_gs, res.placement)

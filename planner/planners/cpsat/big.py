@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import time
 
-from planner.model import Cluster
-from planner.plan import Plan, Step
+from planner.domain.model import Cluster
+from planner.domain.plan import Plan, Step
+from planner.engine.fastscore import Scorer
+from planner.engine.load import load_group, reload_group
+from planner.engine.state import GroupState, LoadOptions
 from planner.planners.cpsat.data import gb_lower_bound
-from planner.planners.cpsat.solve import CpsatOptions
-from planner.planners.fastscore import Scorer
-from planner.state import GroupState, LoadOptions, load_group
+from planner.planners.cpsat.options import CpsatOptions
 
 FIRST_PLAN_S = 6.0  #: the plan reached after this many seconds is recorded as the first plan
 LNS_MIN_S = 5.0  #: LNS runs when at least this much time is left
@@ -96,14 +97,14 @@ class _Run:
 
 def _lns_steps(cluster: Cluster, run: _Run, opts: CpsatOptions, deadline: float) -> None:
     """CP-SAT LNS from the state reached, its changes sequenced safely and appended to ``run``."""
-    from planner.placement import apply_placement
+    from planner.domain.placement import apply_placement
+    from planner.execution.sequence import sequence
     from planner.planners.cpsat.lns import lns
-    from planner.sequence import sequence
 
     gs = run.gs
     here = {k: (gs.instances[k].pnode, gs.instances[k].snode) for k in gs.group_instances
             if gs.instances[k].movable}
-    now = gs.reload(apply_placement(cluster, here))
+    now = reload_group(gs, apply_placement(cluster, here))
     n = len(run.steps)
     margin = max(1.0, 0.02 * opts.time_limit)  # sequencing and the verifier's replay come after
     pl, sc, its = lns(now, here, deadline - margin, opts.seed, opts.workers, None, None, False,

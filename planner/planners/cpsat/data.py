@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from planner.moves import mirror_type
-from planner.state import GroupState, InstState, NodeState
+from planner.engine.moves import mirror_type
+from planner.engine.state import GroupState, InstState, NodeState
 
 
 @dataclass
@@ -66,7 +66,7 @@ def gb_between(st: InstState, p0: int, s0: int, p: int, s: int) -> float:
         else 0.0
 
 
-def _steps(p0: int, s0: int, p: int, s: int) -> tuple[int, int]:
+def move_counts(p0: int, s0: int, p: int, s: int) -> tuple[int, int]:
     """(hbal moves, migrations) from (p0, s0) to (p, s)."""
     if (p, s) == (p0, s0):
         return 0, 0
@@ -99,14 +99,14 @@ def make_candidates(nodes: list[NodeState], st: InstState, origin: tuple[int, in
         if pr != origin and ((tagged and not migration_ok(nodes, *origin, *pr))
                              or not caps_ok(nodes, st, *origin, *pr)):
             continue
-        n_steps, migs = _steps(*origin, *pr)
+        n_steps, migs = move_counts(*origin, *pr)
         out.append(Candidate(pr[0], pr[1], gb_between(st, *origin, *pr), n_steps, migs))
     return out
 
 
 def migrations_of(p0: int, s0: int, p: int, s: int) -> list[tuple[int, int]]:
     """(from, to) node pairs of every migration/failover hbal's moves from (p0, s0) to (p, s) make."""
-    from planner.sequence import decompose, walk
+    from planner.execution.sequence import decompose, walk
 
     out, cp, cs = [], p0, s0
     for kind, t in decompose(p0, s0, p, s)[0]:
@@ -242,7 +242,7 @@ def evacuation_needs(gs: GroupState) -> tuple[int, float]:
     instance with a replica there moves at least once, and every DRBD replica there is copied once.
 
     >>> from planner.api import load
-    >>> from planner.state import load_group
+    >>> from planner.engine.load import load_group
     >>> evacuation_needs(load_group(load("tests/data/offline.data")))  # a1, a2, a3 touch nA
     (3, 2.9296875)
     """

@@ -27,7 +27,7 @@ from planner.planners.cpsat.data import ModelData
 from planner.planners.cpsat.objective import terms_for
 
 if TYPE_CHECKING:
-    from planner.planners.cpsat.solve import CpsatOptions
+    from planner.planners.cpsat.options import CpsatOptions
 
 
 def add_levels(data: ModelData, v: Vars, level: int) -> None:
@@ -46,7 +46,7 @@ def level_start(data: ModelData, opts: CpsatOptions, ref: list[int], seconds: fl
     """A placement within the budgets with :func:`add_levels` at the lowest of ``LEVELS`` that
     has one (searched from ``ref``), and that level; None when no level has one (often proved in
     well under a second each) or none is found in ``seconds``."""
-    from planner.planners.cpsat.solve import _choice, _solver
+    from planner.planners.cpsat.kit import choice_of, make_solver
 
     t0 = time.perf_counter()
     largest = largest_peer(data)
@@ -56,11 +56,11 @@ def level_start(data: ModelData, opts: CpsatOptions, ref: list[int], seconds: fl
         add_all(data, v, opts.max_gb, opts.max_moves, soft_n1=soft_n1)
         add_levels(data, v, level)
         hint_choice(v, ref)
-        s = _solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
+        s = make_solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
         s.parameters.stop_after_first_solution = True
         status = s.solve(v.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _choice(data, v, s), level
+            return choice_of(data, v, s), level
         if status != cp_model.INFEASIBLE or time.perf_counter() - t0 > seconds:
             return None
     return None

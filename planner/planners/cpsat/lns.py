@@ -17,26 +17,27 @@ import time
 
 from ortools.sat.python import cp_model
 
-from planner.placement import apply_placement
+from planner.domain.placement import apply_placement
+from planner.engine.load import reload_group
+from planner.engine.reload import reload_moved
+from planner.engine.score import compute_score
+from planner.engine.state import GroupState
 from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost, hint_choice
 from planner.planners.cpsat.data import (
     ModelData,
-    _steps,
     gb_between,
     make_candidates,
+    move_counts,
     node_bases,
 )
 from planner.planners.cpsat.objective import build_objective
-from planner.reload import reload_moved
-from planner.score import compute_score
-from planner.state import GroupState
 
 Placement = dict[int, tuple[int, int]]
 #: groups with at most this many online nodes offer every (primary, secondary) pair
 ALL_PAIRS_UPTO = 8
 #: LNS iterations without a gain before the incumbent is tried with failover pairs and triangles
 STALL = 3
-#: bigger groups with at most this many online nodes use induced neighbourhoods (:func:`_pick_induced`)
+#: bigger groups with at most this many online nodes use induced neighbourhoods (:func:`pick_induced`)
 INDUCED_UPTO = 40
 #: instances per induced neighbourhood (evacuate-medium at hbal's GB, eight seeds: mean 1.3680 with 8,
 #: 1.3722 with 15, 1.3695 with 6; skewed-medium 0.82 × hbal's score instead of 0.835–0.863)
@@ -123,14 +124,14 @@ def _pick(inc: GroupState, rng: random.Random, size: int, movable: list[int],
     return sorted(free), focus
 
 
-def _hot(inc: GroupState, p: int) -> bool:
+def is_hot(inc: GroupState, p: int) -> bool:
     """Whether node ``p`` reserves more memory than its largest secondary needs (a peer holds two)."""
     n = inc.nodes[p]
     return n.r_mem > max((inc.instances[k].inst.mem for k in n.slist), default=0)
 
 
-def _pick_induced(inc: GroupState, rng: random.Random, size: int, movable: list[int]) -> tuple[list, list]:
-    """Nodes drawn at random (the first, ``HOT_SHARE`` of the time, one of the :func:`_hot` nodes)
+def pick_induced(inc: GroupState, rng: random.Random, size: int, movable: list[int]) -> tuple[list, list]:
+    """Nodes drawn at random (the first, ``HOT_SHARE`` of the time, one of the :func:`is_hot` nodes)
     until about ``size`` instances have both their nodes among them (or one offline), and those
     instances: every failover cycle among these nodes is open at once, which :func:`_pick`'s
     instances around a few nodes rarely give (evacuate-medium at hbal's GB: mean 1.3680 over eight
@@ -140,7 +141,7 @@ def _pick_induced(inc: GroupState, rng: random.Random, size: int, movable: list[
     online = [p for p, n in enumerate(inc.nodes) if not n.offline]
     rng.shuffle(online)
     if rng.random() < HOT_SHARE:
-        hot = [p for p in online if _hot(inc, p)]
+        hot = [p for p in online if is_hot(inc, p)]
         if hot:
             first = rng.choice(hot)
             online.remove(first)
@@ -158,7 +159,7 @@ def _pick_induced(inc: GroupState, rng: random.Random, size: int, movable: list[
     return sorted(free), sorted(p for p, n in enumerate(inc.nodes) if n.idx in nodes)
 
 
-def _gb(orig: GroupState, pl: Placement) -> float:
+def gb_moved(orig: GroupState, pl: Placement) -> float:
     return sum(gb_between(orig.instances[k], orig.instances[k].pnode, orig.instances[k].snode, *pl[k]) for k in pl)
 
 
@@ -170,11 +171,11 @@ def _failover_cycles(orig: GroupState, best: Placement, score: float, inc: Group
     if not failover_pairs(inc, deadline):  # moves ``inc`` along when it finds some
         return best, score, inc
     cand = {k: (inc.instances[k].pnode, inc.instances[k].snode) for k in best}
-    st = orig.reload(apply_placement(orig.cluster, cand))
+    st = reload_group(orig, apply_placement(orig.cluster, cand))
     sc = compute_score(st.nodes)
     if sc < score - 1e-12:
         return cand, sc, st
-    return best, score, orig.reload(apply_placement(orig.cluster, best))
+    return best, score, reload_group(orig, apply_placement(orig.cluster, best))
 
 
 def _sub_model(orig: GroupState, inc: GroupState, best: Placement, free: list[int], focus: list[int],
@@ -184,16 +185,16 @@ def _sub_model(orig: GroupState, inc: GroupState, best: Placement, free: list[in
     data = sub_data(orig, inc, free, focus)
     freed = set(free)
     fixed = {k: pl for k, pl in best.items() if k not in freed}
-    fixed_moves = sum(_steps(orig.instances[k].pnode, orig.instances[k].snode, *pl)[0] for k, pl in fixed.items())
+    fixed_moves = sum(move_counts(orig.instances[k].pnode, orig.instances[k].snode, *pl)[0] for k, pl in fixed.items())
     v = build_vars(data)
-    add_all(data, v, None if max_gb is None else max_gb - _gb(orig, fixed),
+    add_all(data, v, None if max_gb is None else max_gb - gb_moved(orig, fixed),
             None if max_moves is None else max_moves - fixed_moves, soft_n1=soft_n1)
     obj, _ = build_objective(data, v, data.current, exact_sd=False)
     if target is None:
         v.model.minimize(obj)
     else:
+        from planner.planners.cpsat.kit import objective_at
         from planner.planners.cpsat.objective import UNIT
-        from planner.planners.cpsat.solve import objective_at
 
         at_ref = objective_at(v, obj, data.current)
         if at_ref is None:
@@ -206,7 +207,7 @@ def _sub_model(orig: GroupState, inc: GroupState, best: Placement, free: list[in
 
 def _sub_solve(built, seed: int, seconds: float, workers: int) -> Placement | None:
     """Solve a sub-model: freed instance → chosen (primary, secondary) node indices, or None."""
-    from planner.planners.cpsat.solve import _choice, placement_of
+    from planner.planners.cpsat.kit import choice_of, placement_of
 
     data, v = built
     s = cp_model.CpSolver()
@@ -217,7 +218,7 @@ def _sub_solve(built, seed: int, seconds: float, workers: int) -> Placement | No
     s.parameters.linearization_level = 0
     if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return placement_of(data, _choice(data, v, s))
+    return placement_of(data, choice_of(data, v, s))
 
 
 def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
@@ -230,12 +231,12 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
     exact score at most ``target`` (the sub-model keeps the surrogate below its value at the
     incumbent, shifted by the incumbent's slack to the target).  With ``cycles``, failover pairs
     and triangles are tried on the incumbent after ``STALL`` iterations without a gain.  With
-    ``induced``, the neighbourhoods are :func:`_pick_induced`'s, else :func:`_pick`'s.  Returns
+    ``induced``, the neighbourhoods are :func:`pick_induced`'s, else :func:`_pick`'s.  Returns
     (placement, exact score, iterations).
     """
     rng = random.Random(seed)
     best = dict(start)
-    inc = orig.reload(apply_placement(orig.cluster, best))  # the incumbent, loaded: rebuilt only when it changes
+    inc = reload_group(orig, apply_placement(orig.cluster, best))  # the incumbent, loaded: rebuilt only when it changes
     best_score = compute_score(inc.nodes)
     movable = sorted(best)
     budgeted = max_gb is not None or target is not None
@@ -253,7 +254,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
                     on_improve(sc)
         stall += 1
         if induced:
-            free, focus = _pick_induced(inc, rng, size, movable)
+            free, focus = pick_induced(inc, rng, size, movable)
         else:  # under a budget or target, a fifth of the freed instances hold copies to give back
             moved = [k for k in movable if best[k] != (orig.instances[k].pnode, orig.instances[k].snode)]
             free, focus = _pick(inc, rng, size, movable, moved if budgeted else None)
@@ -271,7 +272,7 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         st = reload_moved(inc, apply_placement(inc.cluster, delta), delta)  # the touched nodes, loaded again
         sc = compute_score(st.nodes)  # hbal's exact score of the candidate
         better = (sc < best_score - 1e-12 if target is None
-                  else sc <= target + 1e-12 and _gb(orig, cand) < _gb(orig, best) - 1e-9)
+                  else sc <= target + 1e-12 and gb_moved(orig, cand) < gb_moved(orig, best) - 1e-9)
         if better:
             best, best_score, inc, stall, cycles_tried = cand, sc, st, 0, not cycles
             if on_improve:

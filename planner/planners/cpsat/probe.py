@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import time
 
-from planner.errors import PlannerError
+from planner.domain.errors import PlannerError
+from planner.engine.state import GroupState
 from planner.planners.cpsat.data import gb_lower_bound
-from planner.planners.cpsat.lns import _gb
-from planner.planners.cpsat.solve import CpsatOptions, SolveResult, solve
-from planner.state import GroupState
+from planner.planners.cpsat.lns import gb_moved
+from planner.planners.cpsat.options import CpsatOptions, SolveResult
+from planner.planners.cpsat.solve import solve
 
 MIN_PROBE_S = 4.0
 
@@ -29,7 +30,7 @@ def probe_budgets(gs: GroupState, opts: CpsatOptions, best: SolveResult, target:
     """A plan reaching ``target`` with fewer GiB than ``best`` (or ``best`` itself);
     ``hint_for(budget)`` gives each probe's hint (default: ``opts.hint``)."""
     floor = gb_lower_bound(gs)
-    hi = _gb(gs, best.placement)
+    hi = gb_moved(gs, best.placement)
     lo = floor  # budgets at or below ``lo`` are known not to reach the target (or impossible)
     budget = floor * 1.01 if floor > 0 else 0.7 * hi
     probes = []
@@ -43,7 +44,7 @@ def probe_budgets(gs: GroupState, opts: CpsatOptions, best: SolveResult, target:
                                             "induced": False}))
         except PlannerError:
             res = None
-        gb = _gb(gs, res.placement) if res is not None else None
+        gb = gb_moved(gs, res.placement) if res is not None else None
         reached = res is not None and res.exact_score <= target + 1e-12
         probes.append({"phase": "GB probe", "max_gb": round(budget, 1), "gb": gb,
                        "exact_score": None if res is None else res.exact_score, "reached": reached})

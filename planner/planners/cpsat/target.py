@@ -6,26 +6,24 @@ import time
 
 from ortools.sat.python import cp_model
 
+from planner.engine.state import GroupState
 from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
-from planner.planners.cpsat.lns import _gb, lns, lns_plan
-from planner.planners.cpsat.objective import UNIT, build_objective
-from planner.planners.cpsat.solve import (
-    PRESOLVE_LIMIT,
-    CpsatOptions,
-    SolveResult,
-    _Callback,
-    _choice,
-    _hint_choice,
-    _solver,
+from planner.planners.cpsat.kit import (
+    IncumbentCallback,
     choice_for,
+    choice_of,
     exact_score,
     hint_all,
+    make_solver,
     model_data,
     objective_at,
     placement_of,
-    solve,
+    reference_choice,
 )
-from planner.state import GroupState
+from planner.planners.cpsat.lns import gb_moved, lns, lns_plan
+from planner.planners.cpsat.objective import UNIT, build_objective
+from planner.planners.cpsat.options import PRESOLVE_LIMIT, CpsatOptions, SolveResult
+from planner.planners.cpsat.solve import solve
 
 #: models under PRESOLVE_LIMIT literals: the whole-model rounds end at this share of the time (after
 #: the slack phase's 30 %), and the GB-mode LNS then frees this many instances for this many seconds
@@ -54,13 +52,13 @@ def _rounds_share(big: bool, lns_on: bool, ref_reaches: bool) -> float:
     return FULL_MODEL_SHARE_SMALL
 
 
-def _make_slack(gs: GroupState, data, ref: list[int], opts: CpsatOptions, deadline: float):
+def make_slack(gs: GroupState, data, ref: list[int], opts: CpsatOptions, deadline: float):
     """The hint's score lowered by the balance LNS without copying more than the hint does: the
     slack to the target that the fewest-GB rounds then trade for GB.  (new-node-small-6n, 30 s runs:
     0.69–0.78 of hbal's GB, mean 0.73 over 7, with 30 % of the time here; 0.70–0.86, mean 0.76 over
     9, without; the other balance files unchanged.)  Returns (data, ref) around the new placement."""
     start = placement_of(data, ref)
-    budget = _gb(gs, start) if opts.max_gb is None else min(opts.max_gb, _gb(gs, start))
+    budget = gb_moved(gs, start) if opts.max_gb is None else min(opts.max_gb, gb_moved(gs, start))
     _, size, sub_s = lns_plan(data, opts)
     pl, _, _ = lns(gs, start, deadline, opts.seed, opts.workers, budget, opts.max_moves, False, None,
                    size=size, sub_seconds=sub_s, cycles=opts.failover_cycles)
@@ -78,10 +76,10 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     """
     t0 = time.perf_counter()
     data = model_data(gs, opts, opts.hint)
-    ref = _hint_choice(data, opts)
+    ref = reference_choice(data, opts)
     target = float(opts.target_score) + 5e-9  # scores are given to 8 decimals
     if opts.slack_share > 0 and opts.lns:
-        data, ref = _make_slack(gs, data, ref, opts, t0 + opts.slack_share * opts.time_limit)
+        data, ref = make_slack(gs, data, ref, opts, t0 + opts.slack_share * opts.time_limit)
     best: SolveResult | None = None
     margin = 0.0
     rounds: list[dict] = []
@@ -111,8 +109,8 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
             v.model.add(obj <= int((target - margin - const + 1e-7) * UNIT))
         v.model.minimize(gb_cost(data, v))
         hint_all(v, ref)
-        solver = _solver(opts, min(left, max(3.0, opts.time_limit / 6)), sum(map(len, v.lits)))
-        cb = _Callback(f"target {r + 1}", t0, opts.on_solution)
+        solver = make_solver(opts, min(left, max(3.0, opts.time_limit / 6)), sum(map(len, v.lits)))
+        cb = IncumbentCallback(f"target {r + 1}", t0, opts.on_solution)
         status = solver.solve(v.model, cb)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status), "bound": modes[0]})
@@ -121,7 +119,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
                 r -= 1
                 continue
             break
-        ch = _choice(data, v, solver)
+        ch = choice_of(data, v, solver)
         pl = placement_of(data, ch)
         sc = exact_score(gs, pl)
         gbs = sum(cl[c].gb for cl, c in zip(data.cands, ch, strict=True))

@@ -1,0 +1,380 @@
+"""The ``planner`` command: parse arguments, call :mod:`planner.api`, render with rich.
+
+Bad input never shows a traceback: a :class:`~planner.domain.errors.PlannerError` becomes one line
+``planner: error: FILE:LINE: what is wrong`` and exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from planner.cli.schedule import pop_schedule_options, schedule_options
+from planner.domain.errors import PlannerError
+
+DEFAULT_CLUSTER = "scenarios/new-node-small-5n-73i-mimic.data"
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 200)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="planner")
+def cli() -> None:
+    """Rebalancing and capacity planner for Ganeti clusters (hbal-exact scores)."""
+
+
+cluster_arg = click.argument("cluster", metavar="FILE", default=DEFAULT_CLUSTER)
+group_opt = click.option("--group", "-G", default=None, help="Node group name or UUID (hbal -G).")
+
+
+@cli.command()
+@cluster_arg
+@group_opt
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of tables.")
+def score(cluster: str, group: str | None, as_json: bool) -> None:
+    """Score FILE exactly as hbal's "Initial score" (all 20 metrics, N+1)."""
+    from planner.api import load, score_cluster
+    from planner.cli.render import score_table
+
+    rep = score_cluster(load(cluster), group)
+    if as_json:
+        click.echo(json.dumps(rep.to_json(), indent=2))
+        return
+    con = _console()
+    con.print(f"Group {rep.group}: score [bold]{rep.score:.8f}[/bold] "
+              f"(optimum due to N+1 reservations {rep.optimal:.8f})")
+    con.print(score_table(rep))
+    bad = ", ".join(rep.n1_fail_nodes) or "none"
+    con.print(f"N+1: {len(rep.n1_fail_nodes)} bad nodes ({bad}), {rep.n1_bad_instances} bad instances")
+
+
+@cli.command()
+@cluster_arg
+@group_opt
+@click.option("--instances", is_flag=True, help="Also list the instances.")
+def info(cluster: str, group: str | None, instances: bool) -> None:
+    """Print the node table of FILE (like hbal -p / hinfo)."""
+    from planner.api import group_state, load
+    from planner.cli.render import frame_table
+    from planner.report.frames import instances_frame, nodes_frame
+
+    gs = group_state(load(cluster), group)
+    con = _console()
+    con.print(f"Group {gs.group_name}: {len(gs.nodes)} nodes, {len(gs.group_instances)} instances")
+    con.print(frame_table(nodes_frame(gs), drop=("mem_used_frac", "disk_used_frac", "offline", "n1_fail")))
+    if instances:
+        con.print(frame_table(instances_frame(gs)))
+
+
+def _hbal_options(f):
+    """hbal's balancing and selection options, same names."""
+    opts = [
+        click.option("--max-length", "-l", type=int, default=-1, help="At most N moves (hbal -l)."),
+        click.option("--min-gain", "-g", type=float, default=0.01, help="Minimum gain per step (hbal -g)."),
+        click.option("--min-gain-limit", type=float, default=0.1, help="Score below which -g applies."),
+        click.option("--min-score", "-e", type=float, default=1e-9, help="Stop at this score above optimal."),
+        click.option("--no-disk-moves", is_flag=True, help="Only failovers/migrations."),
+        click.option("--no-instance-moves", is_flag=True, help="Only replace-secondary moves."),
+        click.option("--evac-mode", "-E", is_flag=True, help="Only move instances off offline nodes."),
+        click.option("--restricted-migration", is_flag=True, help="hbal's --restricted-migration."),
+        click.option("--ignore-soft-errors", is_flag=True, help="Skip soft checks (N+1, ratios, tags)."),
+        click.option("--exclusion-tags", default="", help="Comma list of exclusion tag prefixes."),
+        click.option("--offline", "-O", multiple=True, help="Treat NODE as offline (drained)."),
+        click.option("--select-instances", default="", help="Only these instances may move."),
+        click.option("--exclude-instances", default="", help="These instances never move."),
+        click.option("--max-cpu", type=float, default=None, help="Override the vCPU ratio."),
+        click.option("--min-disk", type=float, default=0.0, help="Keep this fraction of disk free."),
+        click.option("--ignore-dynu", is_flag=True, help="Ignore instance utilisation (all 0)."),
+        group_opt,
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _no_overwrite(source: str, *outputs: str | None) -> None:
+    for path in outputs:
+        if path and Path(source).exists() and Path(path).resolve() == Path(source).resolve():
+            raise PlannerError(path, None, "refusing to overwrite the input file")
+
+
+def _write_outputs(c, source: str, plan, so: dict, lo, as_json: bool, print_commands: bool,
+                   commands_file: str | None, save_plan: str | None, closing: list[str], alias) -> bool:
+    """Schedule the plan, write the files asked for, print the JSON or the text; True after JSON."""
+    from planner.cli.schedule import apply_schedule, days_json, save_steps, schedule_lines
+    from planner.report.text import commands_text, script_text
+
+    days = apply_schedule(c, plan, so, lo)
+    if so["day_plan"]:
+        plan.extra["days"] = days_json(days, plan, so["window_s"])
+    if save_plan:
+        Path(save_plan).write_text(plan.dumps() + "\n")
+    if commands_file:
+        Path(commands_file).write_text(script_text(plan, alias, parallel=plan.schedule.status != "sequential"))
+    if so["save_steps"]:
+        save_steps(c, plan, so["save_steps"], (source,))
+    if as_json:
+        click.echo(plan.dumps())
+        return True
+    for line in closing:
+        click.echo(line)
+    if print_commands:
+        click.echo(commands_text(plan, alias))
+    if commands_file:
+        click.echo(f"The commands have been written to file '{commands_file}'")
+    if so["day_plan"]:
+        for line in schedule_lines(plan, days, so):
+            click.echo(line)
+    return False
+
+
+def _split(s: str) -> tuple[str, ...]:
+    return tuple(x for x in s.split(",") if x)
+
+
+@cli.command()
+@cluster_arg
+@click.option("--method", type=click.Choice(["greedy", "cpsat"]), default="greedy", show_default=True)
+@_hbal_options
+@click.option("--time-limit", type=float, default=None, help="CP-SAT: seconds (default by cluster size).")
+@click.option("--seed", type=int, default=1, show_default=True, help="CP-SAT random seed.")
+@click.option("--workers", type=int, default=2, show_default=True, help="CP-SAT worker threads.")
+@click.option("--max-gb", type=float, default=None, help="CP-SAT: copy at most this many GiB.")
+@click.option("--max-moves", type=int, default=None, help="CP-SAT: at most this many hbal moves.")
+@click.option("--target-score", type=float, default=None, help="CP-SAT: fewest GiB reaching this score.")
+@click.option("--partial-evacuation", is_flag=True,
+              help="CP-SAT: leave on offline nodes what --max-moves / --max-gb cannot move off.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--print-commands", "-C", "print_commands", is_flag=True, help="List the commands (hbal -C).")
+@click.option("--commands", "commands_file", type=click.Path(dir_okay=False), help="Write a runnable script.")
+@click.option("--save-state", type=click.Path(dir_okay=False), help="Write the final cluster (htools text).")
+@click.option("--save-plan", type=click.Path(dir_okay=False), help="Write the plan as JSON.")
+@schedule_options
+def balance(cluster: str, method: str, as_json: bool, print_commands: bool, commands_file: str | None,
+            save_state: str | None, save_plan: str | None, time_limit: float | None, seed: int, workers: int,
+            max_gb: float | None, max_moves: int | None, target_score: float | None, partial_evacuation: bool,
+            **kw) -> None:
+    """Plan a rebalancing of FILE (greedy = hbal's algorithm, move for move)."""
+    from planner.api import balance as plan_balance
+    from planner.api import load, report
+    from planner.engine.load import load_group
+    from planner.engine.moves import MoveOptions
+    from planner.engine.state import LoadOptions, common_suffix
+    from planner.io.htools_text import save_text
+    from planner.planners.greedy import GreedyOptions
+    from planner.report.text import (
+        balanced_message,
+        hbal_preamble,
+        hbal_text,
+        move_line,
+        suffix_stripper,
+    )
+
+    so = pop_schedule_options(kw)
+    _no_overwrite(cluster, save_state, save_plan, commands_file)
+    c = load(cluster)
+    lo = LoadOptions(group=kw["group"], exclusion_tags=_split(kw["exclusion_tags"]),
+                     ignore_dynu=kw["ignore_dynu"], offline_nodes=tuple(kw["offline"]),
+                     select_instances=_split(kw["select_instances"]),
+                     exclude_instances=_split(kw["exclude_instances"]), max_cpu=kw["max_cpu"],
+                     min_disk=kw["min_disk"])
+    go = GreedyOptions(max_length=kw["max_length"], min_gain=kw["min_gain"],
+                       min_gain_limit=kw["min_gain_limit"], min_score=kw["min_score"],
+                       evac_mode=kw["evac_mode"],
+                       moves=MoveOptions(disk_moves=not kw["no_disk_moves"],
+                                         instance_moves=not kw["no_instance_moves"],
+                                         restricted_migration=kw["restricted_migration"],
+                                         ignore_soft_errors=kw["ignore_soft_errors"]))
+    gs = load_group(c, lo)
+    alias = suffix_stripper(common_suffix([n.name for n in c.nodes] + [i.name for i in c.instances]))
+    imlen = max((len(alias(gs.instances[k].inst.name)) for k in gs.group_instances), default=0)
+    nmlen = max((len(alias(n.name)) for n in gs.nodes), default=0)
+    rep = report(gs)
+    if not c.instances:
+        click.echo("Cluster is empty, exiting.")
+        return
+    if not as_json:
+        for line in hbal_preamble(len(c.nodes), len(c.instances), gs, rep, kw["ignore_soft_errors"]):
+            click.echo(line)
+        if rep.score - rep.optimal < go.min_score:
+            for line in balanced_message(rep.score, rep.optimal, go.min_score):
+                click.echo(line)
+            return
+        click.echo("Trying to minimize the CV...")
+    on_step = None if as_json else (lambda k, st: click.echo(move_line(st, k, imlen, nmlen, alias)))
+    if method == "cpsat":
+        from planner.cli.progress import solve_with_progress
+
+        plan, final = solve_with_progress(c, lo, len(gs.group_instances), time_limit, seed, workers, max_gb,
+                                          max_moves, target_score, quiet=as_json, evacuate=not partial_evacuation)
+        if not as_json:
+            for k, st in enumerate(plan.steps, start=1):
+                on_step(k, st)
+    else:
+        plan, final = plan_balance(c, method, go, lo, on_step=on_step)
+    if save_state:
+        save_text(final, save_state, inputs=(cluster,))
+    if _write_outputs(c, cluster, plan, so, lo, as_json, print_commands, commands_file, save_plan,
+                      hbal_text(plan, imlen, nmlen, alias)[len(plan.steps):], alias):
+        return
+    err = _console(stderr=True)
+    err.print(f"[dim]{plan.method}: {len(plan.steps)} moves in {len(plan.jobsets)} jobsets, "
+              f"{plan.gb_copied:.0f} GB copied, {plan.migrations} migrations; planned in {plan.wall_s:.2f} s[/dim]")
+    if plan.bound is not None and plan.gap is not None:
+        err.print(f"[dim]status {plan.status}; surrogate objective {plan.extra.get('surrogate_objective', 0):.6f}, "
+                  f"bound {plan.bound:.6f}, gap {plan.gap:.2%}; GB lower bound {plan.gb_lower_bound:.0f}[/dim]")
+    err.print(f"[dim]{plan.extra.get('verify', '')}; {plan.extra.get('schedule_check', '')}[/dim]")
+    if target_score is not None and plan.extra.get("target_reached") is False:
+        err.print(f"[yellow]target score {target_score:.8f} not reached within the time limit "
+                  f"({plan.wall_s:.0f} s): this is the best plan found (final score {plan.final_score:.8f}); "
+                  "try a longer --time-limit[/yellow]")
+    for name, why in plan.extra.get("stuck", {}).items():
+        err.print(f"[yellow]not moved (no safe order): {name}: {why}[/yellow]")
+
+
+@cli.command()
+@cluster_arg
+@group_opt
+@click.option("--hbal/--no-hbal", "with_hbal", default=True, help="Also run the real hbal when installed.")
+@click.option("--hbal-timeout", type=float, default=300.0, show_default=True)
+@click.option("--time-limit", type=float, default=None, help="CP-SAT seconds (default by size).")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Also write the table as CSV.")
+def compare(cluster: str, group: str | None, with_hbal: bool, hbal_timeout: float, time_limit: float | None,
+            csv_out: str | None) -> None:
+    """Greedy, CP-SAT and real hbal side by side: score, moves, GB, jobsets, hours, time to plan."""
+    from planner.api import load
+    from planner.cli.progress import default_time_limit
+    from planner.cli.render import frame_table
+    from planner.engine.state import LoadOptions
+    from planner.planners.cpsat import CpsatOptions
+    from planner.report.compare import compare as run_compare
+
+    c = load(cluster)
+    tl = time_limit or default_time_limit(len(c.instances))
+    df, _ = run_compare(cluster, c, LoadOptions(group=group), CpsatOptions(time_limit=tl), with_hbal, hbal_timeout)
+    _console().print(frame_table(df))
+    if csv_out:
+        df.to_csv(csv_out, index=False)
+
+
+@cli.command()
+@cluster_arg
+@group_opt
+@click.option("--by", type=click.Choice(["moves", "gb"]), default="moves", show_default=True)
+@click.option("--points", default="0,5,10,20,40", show_default=True, help="Comma list of budgets k.")
+@click.option("--time-limit", type=float, default=10.0, show_default=True, help="CP-SAT seconds per point.")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Also write the curve as CSV.")
+def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: float, csv_out: str | None) -> None:
+    """Best score for at most k moves (or k GiB): greedy prefixes against CP-SAT."""
+    from planner.api import load
+    from planner.cli.render import frame_table
+    from planner.engine.state import LoadOptions
+    from planner.report.compare import pareto as run_pareto
+
+    try:
+        ks = [int(x) for x in points.split(",") if x]
+    except ValueError:
+        raise PlannerError(None, None, f"--points: expected integers, got '{points}'") from None
+    df = run_pareto(load(cluster), LoadOptions(group=group), ks, by, time_limit)
+    _console().print(frame_table(df))
+    if csv_out:
+        df.to_csv(csv_out, index=False)
+
+
+@cli.command()
+@click.argument("cluster", metavar="FILE")
+@click.argument("target", metavar="TARGET")
+@group_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--print-commands", "-C", "print_commands", is_flag=True, help="List the commands.")
+@click.option("--commands", "commands_file", type=click.Path(dir_okay=False), help="Write a runnable script.")
+@click.option("--save-plan", type=click.Path(dir_okay=False), help="Write the plan as JSON.")
+@schedule_options
+def sequence(cluster: str, target: str, group: str | None, as_json: bool, print_commands: bool,
+             commands_file: str | None, save_plan: str | None, **kw) -> None:
+    """Order the moves from FILE to the placement in TARGET safely (exit 2 if some cannot move)."""
+    from planner.api import load, sequence_to
+    from planner.engine.state import LoadOptions, common_suffix
+    from planner.report.text import hbal_text, suffix_stripper
+
+    so = pop_schedule_options(kw)
+    _no_overwrite(cluster, save_plan, commands_file)
+    _no_overwrite(target, save_plan, commands_file)
+    c, t = load(cluster), load(target)
+    lo = LoadOptions(group=group)
+    plan, _ = sequence_to(c, t, lo)
+    alias = suffix_stripper(common_suffix([n.name for n in c.nodes] + [i.name for i in c.instances]))
+    imlen = max((len(alias(s.instance)) for s in plan.steps), default=0)
+    nmlen = max((len(alias(n.name)) for n in c.nodes), default=0)
+    if not _write_outputs(c, cluster, plan, so, lo, as_json, print_commands, commands_file, save_plan,
+                          hbal_text(plan, imlen, nmlen, alias), alias):
+        err = _console(stderr=True)
+        hops = plan.extra["hops"]
+        if hops:
+            err.print(f"[dim]cycles broken by {len(hops)} temporary move(s), {plan.extra['hop_gb']:.0f} GB extra: "
+                      f"{'; '.join(hops)}[/dim]")
+        err.print(f"[dim]{plan.extra.get('verify', '')}; {plan.extra.get('schedule_check', '')}[/dim]")
+    stuck = plan.extra["stuck"]
+    if stuck:
+        name, why = next(iter(stuck.items()))
+        raise PlannerError(target, None, f"no safe order for {len(stuck)} instance(s), e.g. {name}: {why}")
+
+
+@cli.command()
+@click.argument("cluster", metavar="FILE")
+@click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
+@group_opt
+@click.option("--ignore-soft-errors", is_flag=True, help="Do not check hbal's soft rules.")
+@click.option("--transient", is_flag=True, help="Also check the states between a move's commands.")
+def verify(cluster: str, plan_file: str, group: str | None, ignore_soft_errors: bool, transient: bool) -> None:
+    """Replay PLAN.json on FILE with hbal's rules: exit 0 if every step is safe, 1 at the first violation."""
+    from planner.api import load
+    from planner.checks.verify import verify as run_verify
+    from planner.domain.plan import Plan
+
+    try:
+        data = json.loads(Path(plan_file).read_text())
+    except FileNotFoundError:
+        raise PlannerError(plan_file, None, "no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise PlannerError(plan_file, getattr(e, "lineno", None), f"not JSON: {e}") from None
+    try:
+        plan = Plan.from_json(data)
+    except (TypeError, AttributeError) as e:
+        raise PlannerError(plan_file, None, f"not a plan: {e}") from None
+    res = run_verify(load(cluster), plan, group, ignore_soft_errors, transient=transient)
+    click.echo(res.message())
+    sys.exit(0 if res.ok else 1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the click group, turning PlannerError into one line and exit 2."""
+    try:
+        cli.main(args=argv, prog_name="planner", standalone_mode=False)
+    except PlannerError as e:
+        print(f"planner: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except SystemExit:
+        raise
+    except click.exceptions.Abort:
+        print("planner: aborted", file=sys.stderr)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("planner: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

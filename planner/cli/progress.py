@@ -1,0 +1,52 @@
+"""A live view of a CP-SAT solve (rich, on stderr): each incumbent's phase, time, objective, bound."""
+
+from __future__ import annotations
+
+from planner.domain.model import Cluster
+from planner.engine.state import LoadOptions
+
+
+def default_time_limit(n_instances: int) -> float:
+    """Seconds by cluster size: 20 s small, 30 s medium, 120 s large, 300 s xlarge."""
+    if n_instances <= 100:
+        return 20.0
+    if n_instances <= 1000:
+        return 30.0
+    if n_instances <= 3000:
+        return 120.0
+    return 300.0
+
+
+def solve_with_progress(cluster: Cluster, lo: LoadOptions, n_instances: int, time_limit: float | None,
+                        seed: int, workers: int, max_gb: float | None, max_moves: int | None,
+                        target_score: float | None, quiet: bool = False, evacuate: bool = True):
+    """Run the CP-SAT planner, redrawing a small table of incumbents; returns (plan, final cluster)."""
+    from rich.console import Console
+    from rich.live import Live
+    from rich.table import Table
+
+    from planner.api import balance
+    from planner.planners.cpsat import CpsatOptions
+
+    rows: list[tuple[str, float, float, float]] = []
+
+    def table() -> Table:
+        t = Table(title="CP-SAT incumbents", show_edge=False)
+        for c in ("phase", "time s", "objective", "bound"):
+            t.add_column(c, justify="right")
+        for r in rows[-8:]:
+            t.add_row(r[0], f"{r[1]:.1f}", f"{r[2]:.6g}", f"{r[3]:.6g}")
+        return t
+
+    opts = CpsatOptions(time_limit=time_limit or default_time_limit(n_instances), seed=seed, workers=workers,
+                        max_gb=max_gb, max_moves=max_moves, target_score=target_score, evacuate=evacuate)
+    if quiet:
+        return balance(cluster, "cpsat", opts, lo)
+    console = Console(stderr=True)
+    with Live(table(), console=console, refresh_per_second=4, transient=not console.is_terminal) as live:
+        def on_solution(phase: str, wall: float, obj: float, bound: float) -> None:
+            rows.append((phase, wall, obj, bound))
+            live.update(table())
+
+        opts.on_solution = on_solution
+        return balance(cluster, "cpsat", opts, lo)
