@@ -355,6 +355,16 @@ def verify(cluster: str, plan_file: str, group: str | None, ignore_soft_errors: 
     sys.exit(0 if res.ok else 1)
 
 
+def _register() -> None:
+    from planner.cli.commands import discovered
+
+    for cmd in discovered():
+        cli.add_command(cmd)
+
+
+_register()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the click group, turning PlannerError into one line and exit 2."""
     try:
