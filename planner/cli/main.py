@@ -348,7 +348,7 @@ def verify(cluster: str, plan_file: str, group: str | None, ignore_soft_errors: 
         raise PlannerError(plan_file, getattr(e, "lineno", None), f"not JSON: {e}") from None
     try:
         plan = Plan.from_json(data)
-    except (TypeError, AttributeError) as e:
+    except (TypeError, AttributeError, ValueError) as e:
         raise PlannerError(plan_file, None, f"not a plan: {e}") from None
     res = run_verify(load(cluster), plan, group, ignore_soft_errors, transient=transient)
     click.echo(res.message())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from planner.domain.model import Cluster
 from planner.engine.state import LoadOptions
 
@@ -48,5 +50,4 @@ def solve_with_progress(cluster: Cluster, lo: LoadOptions, n_instances: int, tim
             rows.append((phase, wall, obj, bound))
             live.update(table())
 
-        opts.on_solution = on_solution
-        return balance(cluster, "cpsat", opts, lo)
+        return balance(cluster, "cpsat", replace(opts, on_solution=on_solution), lo)
