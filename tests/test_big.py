@@ -18,7 +18,7 @@ from planner.engine.state import LoadOptions
 from planner.planners.cpsat import CpsatOptions
 from planner.planners.cpsat.big import big_plan
 from planner.planners.greedy import GreedyOptions, Table, balance, best_step_vector
-from tests.conftest import BENCH
+from tests.helpers import BENCH
 
 FILE = "new-node-medium-20n-2new-400i.data"
 

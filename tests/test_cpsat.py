@@ -12,7 +12,7 @@ from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
 from planner.planners.cpsat import CpsatOptions, gb_lower_bound
 from planner.planners.cpsat.kit import exact_score
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
 def brute_force(path) -> tuple[float, dict]:
@@ -79,7 +79,7 @@ def test_cpsat_empties_offline_nodes() -> None:
 
 
 def test_cpsat_plans_on_bench_files_are_verified_and_beat_the_start() -> None:
-    from tests.conftest import bench_files
+    from tests.helpers import bench_files
 
     for f in [b for b in bench_files() if "small" in b.name][:2]:
         plan, _ = balance(load(f), "cpsat", CpsatOptions(time_limit=8))
@@ -89,7 +89,7 @@ def test_cpsat_plans_on_bench_files_are_verified_and_beat_the_start() -> None:
 
 def test_a_plan_even_when_the_solver_runs_out_of_time() -> None:
     """With too little time for any solve the greedy hint is kept: a verified plan, never an error."""
-    from tests.conftest import bench_files
+    from tests.helpers import bench_files
 
     medium = [b for b in bench_files() if "new-node-medium" in b.name]
     if not medium:
@@ -113,7 +113,7 @@ def test_tags_and_policy_violations_give_executable_plans(testsuite, name: str) 
 def test_fewest_gb_for_hbals_score_on_an_evacuation_is_near_the_forced_minimum(name, hbal_score, forced) -> None:
     """Real hbal reaches these scores copying 1450 / 3320 GB (hbal_results.csv); the replicas on
     the drained node (1440 / 3140 GB) must be copied, and little more reaches hbal's score."""
-    from tests.conftest import BENCH
+    from tests.helpers import BENCH
 
     path = BENCH / name
     if not path.exists():
@@ -140,7 +140,7 @@ def test_cpsat_pareto_curve_dominates_greedys(by: str, points: list[int]) -> Non
 def test_load_options_hold_inside_the_solver() -> None:
     """``-O NODE``: the solver's exact scores and the LNS's reloads see NODE offline as well, so the
     score it plans is the score the sequenced plan reaches (before any polish)."""
-    from tests.conftest import BENCH
+    from tests.helpers import BENCH
 
     name = "skewed-small-6n-70i.data"
     if not (BENCH / name).exists():

@@ -18,7 +18,7 @@ from planner.engine.state import LoadOptions
 from planner.io.htools_text import write_text
 from planner.planners.failovers import failover_pairs
 from planner.planners.greedy import GreedyOptions, balance
-from tests.conftest import BENCH, needs_hbal, run_hbal
+from tests.helpers import BENCH, needs_hbal, run_hbal
 
 FILE = "skewed-medium-20n-400i.data"
 

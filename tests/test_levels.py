@@ -10,7 +10,7 @@ from planner.engine.load import load_group, reload_group
 from planner.planners.cpsat.kit import model_data, placement_of
 from planner.planners.cpsat.levels import level_start
 from planner.planners.cpsat.options import CpsatOptions
-from tests.conftest import BENCH
+from tests.helpers import BENCH
 
 
 def _level_plan(name: str, max_gb: float):

@@ -13,7 +13,7 @@ from planner.engine.load import load_group, reload_group
 from planner.engine.reload import reload_moved
 from planner.engine.score import compute_score
 from planner.engine.state import GroupState, LoadOptions, NodeState
-from tests.conftest import BENCH, DATA
+from tests.helpers import BENCH, DATA
 
 
 def _node_fields(n: NodeState) -> tuple:

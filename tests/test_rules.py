@@ -36,7 +36,7 @@ from planner.domain.placement import apply_placement
 from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
 from planner.io.htools_text import parse_text, read_text
-from tests.conftest import BENCH, DATA
+from tests.helpers import BENCH, DATA
 
 DEFAULT = RuleConfig()
 POLICY = "g|128,1,1024,1,1,1|128,1,1024,1,1,1;32768,8,1048576,16,8,12|drbd,plain,ext|{cpu}|{sp}"

@@ -16,7 +16,7 @@ from planner.domain.plan import Plan, Step
 from planner.domain.schedule import Schedule, Timing
 from planner.execution.dayplan import pack, parse_window
 from planner.execution.schedule import lower_bound, precedence, schedule
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 A = Step("i1", "r", "a", "b", "a", "c", 10.0)  # b loses a secondary, c gains one, a sends the data
 B = Step("i2", "r", "d", "b", "d", "e", 10.0)
@@ -148,7 +148,7 @@ def test_an_instance_changing_both_nodes_is_one_job() -> None:
 
 
 def _bench(name: str):
-    from tests.conftest import BENCH
+    from tests.helpers import BENCH
 
     if not (BENCH / name).exists():
         pytest.skip("../shared/bench is not beside the repository")

@@ -11,7 +11,7 @@ from planner.engine.load import load_group
 from planner.engine.n1 import optimal_score
 from planner.engine.score import METRIC_NAMES, WEIGHTS, population_sd, total
 from planner.engine.state import LoadOptions, common_suffix
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
 def test_weights_are_hbals() -> None:

@@ -15,7 +15,7 @@ from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
 from planner.planners.greedy import GreedyOptions, balance
 from planner.planners.swaps import screen_swaps, swap_search
-from tests.conftest import BENCH
+from tests.helpers import BENCH
 
 
 def test_screen_matches_hand_computed_reserved_memory() -> None:

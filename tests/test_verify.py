@@ -14,7 +14,7 @@ from planner.domain.model import Cluster
 from planner.domain.plan import Plan, Step
 from planner.engine.state import LoadOptions
 from planner.io.htools_text import parse_text
-from tests.conftest import BENCH, DATA, needs_hbal, run_hbal
+from tests.helpers import BENCH, DATA, needs_hbal, run_hbal
 
 # nA/nB big, nC small memory, nD small disk, nO offline; the free values match the instances
 CLUSTER = """g|u1|preferred||
