@@ -50,7 +50,7 @@ def test_big_plan_records_a_verified_first_plan_and_improves_on_it() -> None:
     plan = big_plan(c, LoadOptions(), CpsatOptions(time_limit=16))
     check_verified(c, plan, LoadOptions())  # raises on a bad plan
     first = plan.extra["first_plan"]
-    assert 0 < first["moves"] <= len(plan.steps) and first["wall_s"] < 8
+    assert 0 < first["moves"] <= len(plan.steps)  # how soon it comes: benchmarks/bench_large.py
     prefix = Plan("cpsat", plan.initial_score, first["score"], plan.steps[:first["moves"]])
     res = verify(c, prefix)
     assert res.ok and res.replay_score == pytest.approx(first["score"], abs=1e-9)

@@ -101,17 +101,9 @@ def test_every_state_of_a_bench_plan_loads_in_hbal_without_new_n1_failures(metho
 
 
 def _suite_groups():
-    from planner.domain.errors import PlannerError
-    from tests.helpers import suite_files
+    from tests.helpers import group_params
 
-    out = []
-    for f in suite_files():
-        try:
-            c = load(f)
-        except PlannerError:
-            continue
-        out += [(f, g.name if len(c.groups) > 1 else None) for g in c.groups]
-    return out or [pytest.param(None, None, marks=pytest.mark.skip(reason="Ganeti test suite not downloaded"))]
+    return group_params(("suite",))
 
 
 @pytest.mark.parametrize(("path", "group"), _suite_groups(), ids=str)

@@ -67,12 +67,13 @@ def test_target_score_plan_copies_less_than_half_of_hbals_gib() -> None:
     """``--target-score`` = real hbal's final score: the CP-SAT plan reaches it, verified, with at
     most half of the GiB hbal copies (its hint: the cheapest thrifty prefix)."""
     from planner.api import balance
+    from planner.checks.verify import verify
     from planner.planners.cpsat import CpsatOptions
 
     name = "new-node-medium-20n-2new-400i.data"
     score, gib = HBAL[name]
     plan, _ = balance(_cluster(name), "cpsat", CpsatOptions(time_limit=20, target_score=score))
-    assert plan.extra["verified"] is True and plan.extra["target_reached"]
+    assert plan.extra["target_reached"] and verify(_cluster(name), plan).ok
     assert plan.final_score <= score + 5e-9 and plan.gb_copied <= 0.5 * gib
 
 
