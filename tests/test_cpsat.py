@@ -97,7 +97,7 @@ def test_a_plan_even_when_the_solver_runs_out_of_time() -> None:
 
     medium = [b for b in bench_files() if "new-node-medium" in b.name]
     if not medium:
-        pytest.skip("shared bench clusters not found")
+        pytest.skip(NO_BENCH)
     plan, _ = balance(load(medium[0]), "cpsat", CpsatOptions(time_limit=2))
     assert plan.status == "feasible" and plan.gap is not None and plan.gap > 0  # it ran out: no proof
     assert verify(load(medium[0]), plan).ok and plan.final_score < plan.initial_score
@@ -122,7 +122,7 @@ def test_fewest_gb_for_hbals_score_on_an_evacuation_is_near_the_forced_minimum(n
 
     path = BENCH / name
     if not path.exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     plan, _ = balance(load(path), "cpsat", CpsatOptions(time_limit=30, target_score=hbal_score))
     assert plan.final_score <= hbal_score and plan.gb_lower_bound == pytest.approx(forced, abs=1)
     assert plan.gb_copied <= 1.02 * forced
@@ -149,7 +149,7 @@ def test_load_options_hold_inside_the_solver() -> None:
 
     name = "skewed-small-6n-70i.data"
     if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     c = load(BENCH / name)
     lo = LoadOptions(offline_nodes=(c.nodes[0].name,))
     plan, final = balance(c, "cpsat", CpsatOptions(time_limit=8, polish=False, swap_share=0.0), lo)

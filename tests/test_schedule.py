@@ -17,7 +17,7 @@ from planner.domain.plan import Plan, Step
 from planner.domain.schedule import Schedule, Timing
 from planner.execution.dayplan import pack, parse_window
 from planner.execution.schedule import lower_bound, precedence, schedule
-from tests.helpers import DATA
+from tests.helpers import DATA, bench
 
 A = Step("i1", "r", "a", "b", "a", "c", 10.0)  # b loses a secondary, c gains one, a sends the data
 B = Step("i2", "r", "d", "b", "d", "e", 10.0)
@@ -151,13 +151,6 @@ def test_an_instance_changing_both_nodes_is_one_job() -> None:
     assert text.count("echo job ") == 1 and text.count("gnt-instance") == 4
 
 
-def _bench(name: str):
-    from tests.helpers import BENCH
-
-    if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
-    return load(BENCH / name)
-
 
 @pytest.mark.parametrize("cap", [1, 2, 3])
 @pytest.mark.parametrize("name", ["new-node-small-6n-2new-70i.data", "skewed-small-6n-70i.data",
@@ -168,7 +161,7 @@ def test_parallel_schedules_of_bench_plans_pass_the_check(name: str, cap: int) -
     from planner.api import balance
     from planner.planners.cpsat import CpsatOptions
 
-    c = _bench(name)
+    c = bench(name)
     plans = [balance(c)[0]]
     if cap == 2 and "small" in name:
         plans.append(balance(c, "cpsat", CpsatOptions(time_limit=4))[0])

@@ -12,7 +12,7 @@ from planner.api import load, sequence_to
 from planner.checks.verify import verify
 from planner.cli.main import main
 from planner.domain.plan import Plan
-from tests.helpers import DATA, needs_hbal, run_hbal
+from tests.helpers import DATA, NO_BENCH, needs_hbal, run_hbal
 
 
 def placed(c) -> dict[str, tuple[str, str]]:
@@ -89,7 +89,7 @@ def test_every_state_of_a_bench_plan_loads_in_hbal_without_new_n1_failures(metho
 
     src = BENCH / "new-node-small-6n-2new-70i.data"
     if not src.exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     out = tmp_path / "steps"
     with pytest.raises(SystemExit) as e:
         main(["balance", str(src), "--method", method, "--time-limit", "5", "--save-steps", str(out), "--json"])

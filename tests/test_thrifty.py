@@ -16,7 +16,7 @@ from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
 from planner.io.htools_text import write_text
 from planner.planners.thrifty import reaching, thrifty, thrifty_prefix
-from tests.helpers import BENCH, needs_hbal, run_hbal
+from tests.helpers import BENCH, NO_BENCH, needs_hbal, run_hbal
 
 #: real hbal 3.0.2 on the bench files (../shared/bench/hbal_results.csv, default mode): final score, GiB
 HBAL = {"skewed-medium-20n-400i.data": (1.27082900, 14370.0),
@@ -25,7 +25,7 @@ HBAL = {"skewed-medium-20n-400i.data": (1.27082900, 14370.0),
 
 def _cluster(name: str):
     if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     return load(BENCH / name)
 
 
