@@ -265,11 +265,11 @@ def test_no_credentials(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_verify_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLANNER_RAPI_VERIFY", raising=False)
-    assert rapi._verify_setting(None) is True and rapi._verify_setting(False) is False
+    assert rapi.tls_verify_setting(None) is True and rapi.tls_verify_setting(False) is False
     monkeypatch.setenv("PLANNER_RAPI_VERIFY", "0")
-    assert rapi._verify_setting(None) is False and rapi._verify_setting("/ca.pem") == "/ca.pem"
+    assert rapi.tls_verify_setting(None) is False and rapi.tls_verify_setting("/ca.pem") == "/ca.pem"
     monkeypatch.setenv("PLANNER_RAPI_VERIFY", "/etc/ca.pem")
-    assert rapi._verify_setting(None) == "/etc/ca.pem"
+    assert rapi.tls_verify_setting(None) == "/etc/ca.pem"
 
 
 # ------------------------------------------------------------------------------ errors
