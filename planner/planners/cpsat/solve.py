@@ -42,7 +42,7 @@ from planner.planners.cpsat.options import CpsatOptions, LnsOptions, SolveResult
 from planner.planners.cpsat.timeline import LEVELS_OF_GLOBAL
 
 
-def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
+def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:  # noqa: C901 (phases in turn; to split with the CP-SAT timeline)
     """Best placement found within the time limit (raises PlannerError when none is feasible)."""
     t0 = time.perf_counter()
     data = model_data(gs, opts, opts.hint)
