@@ -22,6 +22,9 @@ LNS_ONLY_FROM = 1000
 @dataclass(frozen=True)
 class CpsatOptions:
     time_limit: float = 30.0
+    #: "dominant" (default): with no budget, a plan no worse than hbal's greedy on every axis
+    #: (:mod:`planner.planners.cpsat.dominant`); "score": the lowest score found, whatever it copies
+    objective: str = "dominant"
     seed: int = 1
     workers: int = 2
     max_gb: float | None = None

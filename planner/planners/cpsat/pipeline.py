@@ -115,8 +115,15 @@ class _Clock:
                 "declared": tl.declared(self.mode, self.time_limit), "phases": self.phases}
 
 
-def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = tl.GREEDY_HINT) -> Plan:
-    """Plan one group with CP-SAT, hinted by a time-limited greedy run, and sequence it safely."""
+def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = tl.GREEDY_HINT,
+         greedy_run: Plan | None = None) -> Plan:
+    """Plan one group with CP-SAT, hinted by a time-limited greedy run (or ``greedy_run``, hbal's
+    greedy already run on this group), and sequence it safely.  ``opts.objective`` "dominant" with
+    no budget: :func:`planner.planners.cpsat.dominant.dominant_plan`."""
+    if opts.objective == "dominant" and tl.mode_of(opts) == "free" and opts.hint is None:
+        from planner.planners.cpsat.dominant import dominant_plan
+
+        return dominant_plan(cluster, load_opts, opts)
     from planner.engine.fastscore import Scorer
     from planner.execution.sequence import sequence
     from planner.planners.greedy import GreedyOptions
@@ -139,7 +146,7 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
     g = None
     hint = opts.hint
     if hint is None:
-        g = greedy(gs_hint, GreedyOptions(time_limit=opts.time_limit * greedy_share))
+        g = greedy_run or greedy(gs_hint, GreedyOptions(time_limit=opts.time_limit * greedy_share))
         initial = g.initial_score
         hint = hint_from(g.steps, gs_hint, opts.max_gb, opts.max_moves)
         hint_for = lambda budget: hint_from(g.steps, gs_hint, budget, opts.max_moves)  # noqa: E731
