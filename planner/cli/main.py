@@ -150,6 +150,9 @@ def _split(s: str) -> tuple[str, ...]:
 @click.option("--max-gb", type=float, default=None, help="CP-SAT: copy at most this many GiB.")
 @click.option("--max-moves", type=int, default=None, help="CP-SAT: at most this many hbal moves.")
 @click.option("--target-score", type=float, default=None, help="CP-SAT: fewest GiB reaching this score.")
+@click.option("--objective", type=click.Choice(["dominant", "score"]), default="dominant", show_default=True,
+              help="CP-SAT without budgets: a plan no worse than greedy's on every axis (dominant), "
+                   "or the lowest score whatever it copies (score).")
 @click.option("--partial-evacuation", is_flag=True,
               help="CP-SAT: leave on offline nodes what --max-moves / --max-gb cannot move off.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
@@ -160,8 +163,8 @@ def _split(s: str) -> tuple[str, ...]:
 @schedule_options
 def balance(cluster: str, method: str, as_json: bool, print_commands: bool, commands_file: str | None,
             save_state: str | None, save_plan: str | None, time_limit: float | None, seed: int, workers: int,
-            max_gb: float | None, max_moves: int | None, target_score: float | None, partial_evacuation: bool,
-            **kw) -> None:
+            max_gb: float | None, max_moves: int | None, target_score: float | None, objective: str,
+            partial_evacuation: bool, **kw) -> None:
     """Plan a rebalancing of FILE (greedy = hbal's algorithm, move for move)."""
     from planner.api import balance as plan_balance
     from planner.api import load, report
@@ -214,7 +217,8 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         from planner.cli.progress import solve_with_progress
 
         plan, final = solve_with_progress(c, lo, len(gs.group_instances), time_limit, seed, workers, max_gb,
-                                          max_moves, target_score, quiet=as_json, evacuate=not partial_evacuation)
+                                          max_moves, target_score, quiet=as_json, evacuate=not partial_evacuation,
+                                          objective=objective)
         if not as_json:
             for k, st in enumerate(plan.steps, start=1):
                 on_step(k, st)
@@ -232,6 +236,10 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         err.print(f"[dim]status {plan.status}; surrogate objective {plan.extra.get('surrogate_objective', 0):.6f}, "
                   f"bound {plan.bound:.6f}, gap {plan.gap:.2%}; GB lower bound {plan.gb_lower_bound:.0f}[/dim]")
     err.print(f"[dim]{plan.extra.get('verify', '')}; {plan.extra.get('schedule_check', '')}[/dim]")
+    from planner.cli.progress import objective_lines
+
+    for line in objective_lines(plan):
+        err.print(line)
     if target_score is not None and plan.extra.get("target_reached") is False:
         err.print(f"[yellow]target score {target_score:.8f} not reached within the time limit "
                   f"({plan.wall_s:.0f} s): this is the best plan found (final score {plan.final_score:.8f}); "

@@ -97,7 +97,20 @@ def compare(path: str, cluster: Cluster, lo: LoadOptions, cpsat_opts=None, with_
         h = run_hbal(path, cluster, lo.group, hbal_timeout)
         if h is not None:
             plans["hbal"] = h
-    return pd.DataFrame([summary(p, timing) for p in plans.values()]), plans
+    rows = [{**summary(p, timing), "vs_greedy": check_marks(p, plans["greedy"], timing)} for p in plans.values()]
+    return pd.DataFrame(rows), plans
+
+
+def check_marks(plan: Plan, greedy: Plan, timing: Timing | None = None) -> str:
+    """The dominance check against greedy, one ✓/✗ per axis (score, GB, moves, jobsets, hours).
+
+    >>> g = Plan("greedy", 3.0, 2.0, [Step("i1", "r", "a", "b", "a", "c", 10.0, 2.0)])
+    >>> check_marks(Plan("cpsat", 3.0, 1.9, []), g)
+    'score✓ GB✓ moves✓ jobsets✓ hours✓'
+    """
+    from planner.domain.dominance import dominance
+
+    return " ".join(f"{a.name}{'✓' if a.ok else '✗'}" for a in dominance(plan, greedy, timing).axes)
 
 
 def pareto(cluster: Cluster, lo: LoadOptions, ks: list[int], by: str = "moves", time_limit: float = 10.0,
@@ -137,4 +150,8 @@ def pareto(cluster: Cluster, lo: LoadOptions, ks: list[int], by: str = "moves", 
         except PlannerError as e:  # e.g. fewer moves than emptying the offline nodes needs
             row.update(cpsat_score=float("nan"), cpsat_gb=float("nan"), cpsat_moves=0, note=str(e).split(": ")[-1])
         rows.append(row)
+    d = balance(cluster, "cpsat", CpsatOptions(time_limit=time_limit), lo)[0]  # the default objective
+    rows.append({by: "default", "greedy_score": greedy.final_score, "greedy_gb": greedy.gb_copied,
+                 "cpsat_score": d.final_score, "cpsat_gb": d.gb_copied, "cpsat_moves": len(d.steps),
+                 "note": f"default objective vs greedy's whole plan: {check_marks(d, greedy)}"})
     return pd.DataFrame(rows)

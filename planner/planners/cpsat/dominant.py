@@ -4,7 +4,8 @@ Rule (``RULE``), with no ``--max-gb`` / ``--max-moves`` / ``--target-score``:
 
 1. run hbal's greedy (the baseline: the plan hbal makes, move for move);
 2. the **lowest score** within the greedy's GB and number of moves (``--max-gb`` +
-   ``--max-moves``'s search): the slack below the greedy's score;
+   ``--max-moves``'s search): the slack below the greedy's score; on evacuations first within
+   1.02 × the forced minimum GB, and at the greedy's GB only if that does not reach its score;
 3. if that reaches the greedy's score: the **fewest GB** reaching it, within the greedy's moves,
    started from step 2's placement (``--target-score``'s search trades the slack for GB);
 4. of the plans of steps 2 and 3 that are no worse than the greedy's on every axis (score, GB,
@@ -22,6 +23,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import planner.planners.cpsat.timeline as tl
 from planner.domain.dominance import dominance
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster
@@ -29,14 +31,18 @@ from planner.domain.placement import placement_after
 from planner.domain.plan import Plan
 from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
+from planner.planners.cpsat.data import gb_lower_bound
 from planner.planners.cpsat.options import CpsatOptions
 
-RULE = ("the lowest score within greedy's GB and moves, then the fewest GB reaching greedy's score from "
-        "there (within greedy's moves); of those no worse than greedy on score, GB, moves, jobsets and hours, "
-        "the one copying least; else greedy's own plan")
-#: the lowest-score search (at greedy's GB) ends at this share of the time, the fewest-GB search at
-#: ``FEWEST_GB_END``
-SCORE_END, FEWEST_GB_END = 0.45, 0.95
+RULE = ("the lowest score within greedy's GB (evacuations: 1.02 x the forced minimum first) and moves, "
+        "then the fewest GB reaching greedy's score from there (within greedy's moves); of those no worse "
+        "than greedy on score, GB, moves, jobsets and hours, the one copying least; else greedy's own plan")
+#: the phases' ends (shares of the time limit): :mod:`planner.planners.cpsat.timeline`'s "dominant" table
+GREEDY_END, GREEDY_END_BIG = tl.DOMINANT_GREEDY, tl.DOMINANT_GREEDY_BIG
+SCORE_END, EVAC_RETRY_END, FEWEST_GB_END = tl.DOMINANT_SCORE_END, tl.DOMINANT_RETRY_END, tl.DOMINANT_END
+#: evacuations: the first search's budget is this much above the forced minimum (replicas on offline
+#: nodes, copied once), when that is below greedy's GB; greedy's GB when it does not reach its score
+FORCED_SLACK = 1.02
 #: groups of this many instances give the greedy baseline half the time (hbal's greedy is slow there)
 BIG_GROUP = 1000
 #: seconds for each candidate's parallel schedule (its jobsets and hours are two of the axes)
@@ -59,6 +65,15 @@ def _candidate(name: str, cluster: Cluster, lo: LoadOptions, opts: CpsatOptions,
     p.extra["candidate"] = name
     # the jobsets the user gets: the safe parallel schedule's, checked (hbal's when it is refused)
     schedule_plan(cluster, p, None, "parallel", SCHEDULE_S, opts.seed, opts.workers, lo)
+    return p
+
+
+def _score_at(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, curve: list[dict]) -> Plan | None:
+    """The lowest score within ``opts.max_gb`` and ``opts.max_moves`` (a point of the curve)."""
+    at = "greedy's GB" if opts.max_gb >= g.gb_copied else f"{opts.max_gb:g} GB"
+    p = _candidate(f"lowest score at {at}", cluster, lo, opts, g)
+    if p is not None:
+        curve.append(_point(p.extra["candidate"], p, g, f"--max-gb {opts.max_gb:g} --max-moves {opts.max_moves}"))
     return p
 
 
@@ -91,7 +106,7 @@ def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan
 
     t0 = time.perf_counter()
     gs = load_group(cluster, lo)
-    share = 0.5 if len(gs.group_instances) >= BIG_GROUP else 0.3
+    share = GREEDY_END_BIG if len(gs.group_instances) >= BIG_GROUP else GREEDY_END
     g = greedy(gs, GreedyOptions(time_limit=opts.time_limit * share))
     base = replace(opts, objective="score")
     cands: list[Plan] = []
@@ -99,11 +114,16 @@ def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan
     if g.steps:
         left = lambda end: opts.time_limit * end - (time.perf_counter() - t0)  # noqa: E731
         moves = len(g.steps)
-        a = _candidate("lowest score at greedy's GB", cluster, lo,
-                       replace(base, max_gb=g.gb_copied, max_moves=moves, time_limit=left(SCORE_END)), g)
+        forced = gb_lower_bound(gs)
+        budget = min(g.gb_copied, round(FORCED_SLACK * forced, 3)) if forced > 0 else g.gb_copied
+        a = _score_at(cluster, lo, replace(base, max_gb=budget, max_moves=moves, time_limit=left(SCORE_END)), g, curve)
+        if forced > 0 and budget < g.gb_copied and (a is None or a.final_score > g.final_score):
+            if a is not None:
+                cands.append(a)  # an evacuation near the forced minimum that does not reach greedy's score
+            a = _score_at(cluster, lo, replace(base, max_gb=g.gb_copied, max_moves=moves,
+                                               time_limit=left(EVAC_RETRY_END)), g, curve)
         if a is not None:
             cands.append(a)
-            curve.append(_point(a.extra["candidate"], a, g, f"--max-gb {g.gb_copied:g} --max-moves {moves}"))
         if a is not None and a.final_score <= g.final_score and a.steps:  # slack to trade for GB
             goal = round(g.final_score, 8)
             b = _candidate("fewest GB at greedy's score", cluster, lo,
@@ -116,8 +136,12 @@ def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan
     checks = {c.extra["candidate"]: dominance(c, g).to_json() for c in cands}
     name = chosen.extra.get("candidate", "greedy (hbal)")
     out = chosen if chosen is not g else Plan("cpsat", g.initial_score, g.final_score, list(g.steps),
-                                              status=g.status, group=g.group, extra=dict(g.extra))
+                                              status=g.status, group=g.group, extra={**g.extra, "stuck": {}})
     out.wall_s = time.perf_counter() - t0
+    out.extra["timing"] = {"mode": "dominant", "time_limit": opts.time_limit,
+                           "declared": tl.declared("dominant", opts.time_limit),
+                           "phases": [{"phase": "greedy", "wall_s": round(g.wall_s, 3)}]
+                           + [{"phase": c.extra["candidate"], "wall_s": round(c.wall_s, 3)} for c in cands]}
     out.extra["objective"] = {"rule": RULE, "chosen": name, "why": why,
                               "dominance": dominance(out, g).to_json(), "candidates": checks,
                               "curve": [p for p in curve if p["name"] != name], "greedy_s": g.wall_s}

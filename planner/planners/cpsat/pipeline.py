@@ -124,6 +124,12 @@ def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_sh
         from planner.planners.cpsat.dominant import dominant_plan
 
         return dominant_plan(cluster, load_opts, opts)
+    return _solve_and_sequence(cluster, load_opts, opts, greedy_share, greedy_run)
+
+
+def _solve_and_sequence(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float,  # noqa: C901
+                        greedy_run: Plan | None) -> Plan:
+    """:func:`plan` for one objective: the phases of :mod:`planner.planners.cpsat.timeline`, in order."""
     from planner.engine.fastscore import Scorer
     from planner.execution.sequence import sequence
     from planner.planners.greedy import GreedyOptions

@@ -55,7 +55,20 @@ PROBE_END = 0.95
 #: big groups: the pool greedy with a memory reserve, without, swaps; LNS to the end less a margin
 BIG_RESERVE_END, BIG_GREEDY_END, BIG_SWAPS_END, BIG_MARGIN = 0.5, 0.6, 0.55, 0.02
 
+#: the default objective (:mod:`planner.planners.cpsat.dominant`): greedy baseline (half the time on
+#: 1000+ instances), the lowest score within greedy's GB and moves, on evacuations a retry at greedy's
+#: GB, then the fewest GB reaching greedy's score; each candidate is scheduled (1 s) inside its share
+DOMINANT_GREEDY, DOMINANT_GREEDY_BIG = 0.3, 0.5
+DOMINANT_SCORE_END, DOMINANT_RETRY_END, DOMINANT_END = 0.45, 0.7, 0.95
+
 TIMELINES: dict[str, tuple[Phase, ...]] = {
+    "dominant": (
+        Phase("greedy", DOMINANT_GREEDY, note=f"{DOMINANT_GREEDY_BIG} on 1000+ instances; hbal's moves"),
+        Phase("lowest score within greedy's GB and moves", DOMINANT_SCORE_END, note="the budget timeline inside"),
+        Phase("evacuations: again at greedy's GB", DOMINANT_RETRY_END, note="when 1.02 x forced GB misses"),
+        Phase("fewest GB at greedy's score", DOMINANT_END, note="the target timeline inside"),
+        Phase("verify", 1.0, note="after the time limit"),
+    ),
     "free": (
         Phase("greedy hint", GREEDY_HINT, note=f"{GREEDY_HINT_BIG} on 1000+ instances"),
         Phase("global solve", GLOBAL_SMALL, "solve", f"{GLOBAL_BIG} on groups of 9+ online nodes"),
