@@ -34,7 +34,8 @@ def brute_force(path) -> tuple[float, dict]:
 
 def test_tiny_cluster_reaches_the_brute_force_optimum() -> None:
     best, _ = brute_force(DATA / "tiny-skewed.data")
-    plan, _ = balance(load(DATA / "tiny-skewed.data"), "cpsat", CpsatOptions(time_limit=20, workers=1, objective="score"))
+    opts = CpsatOptions(time_limit=20, workers=1, objective="score")
+    plan, _ = balance(load(DATA / "tiny-skewed.data"), "cpsat", opts)
     assert plan.final_score == pytest.approx(best, abs=1e-9)
     assert plan.status == "optimal"
     assert plan.bound is not None and plan.gap is not None and plan.gap < 1e-3

@@ -291,8 +291,14 @@ def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: fl
         ks = [int(x) for x in points.split(",") if x]
     except ValueError:
         raise PlannerError(None, None, f"--points: expected integers, got '{points}'") from None
-    df = run_pareto(load(cluster), LoadOptions(group=group), ks, by, time_limit)
-    _console().print(frame_table(df))
+    from planner.report.compare import default_check
+
+    c, lo = load(cluster), LoadOptions(group=group)
+    df = run_pareto(c, lo, ks, by, time_limit)
+    con = _console()
+    con.print(frame_table(df))
+    con.print("The default objective (no budget) against greedy's whole plan:")
+    con.print(frame_table(default_check(c, lo, time_limit)))
     if csv_out:
         df.to_csv(csv_out, index=False)
 

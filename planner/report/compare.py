@@ -150,8 +150,16 @@ def pareto(cluster: Cluster, lo: LoadOptions, ks: list[int], by: str = "moves", 
         except PlannerError as e:  # e.g. fewer moves than emptying the offline nodes needs
             row.update(cpsat_score=float("nan"), cpsat_gb=float("nan"), cpsat_moves=0, note=str(e).split(": ")[-1])
         rows.append(row)
-    d = balance(cluster, "cpsat", CpsatOptions(time_limit=time_limit), lo)[0]  # the default objective
-    rows.append({by: "default", "greedy_score": greedy.final_score, "greedy_gb": greedy.gb_copied,
-                 "cpsat_score": d.final_score, "cpsat_gb": d.gb_copied, "cpsat_moves": len(d.steps),
-                 "note": f"default objective vs greedy's whole plan: {check_marks(d, greedy)}"})
     return pd.DataFrame(rows)
+
+
+def default_check(cluster: Cluster, lo: LoadOptions, time_limit: float = 10.0) -> pd.DataFrame:
+    """The default objective's plan beside greedy's whole plan, with the dominance check per axis."""
+    from planner.planners.cpsat import CpsatOptions
+    from planner.planners.verified import balance
+
+    g = balance(cluster, "greedy", None, lo)[0]
+    d = balance(cluster, "cpsat", CpsatOptions(time_limit=time_limit), lo)[0]
+    o = d.extra.get("objective", {})
+    return pd.DataFrame([{**summary(p), "vs_greedy": check_marks(p, g)} for p in (g, d)]).assign(
+        chosen=["", o.get("chosen", "")])
