@@ -31,7 +31,7 @@ from planner.domain.placement import placement_after
 from planner.domain.plan import Plan
 from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
-from planner.planners.cpsat.data import gb_lower_bound
+from planner.planners.cpsat.data import evacuation_needs, gb_lower_bound
 from planner.planners.cpsat.options import CpsatOptions
 
 RULE = ("the lowest score within greedy's GB (evacuations: 1.02 x the forced minimum first) and moves, "
@@ -56,7 +56,7 @@ def _candidate(name: str, cluster: Cluster, lo: LoadOptions, opts: CpsatOptions,
 
     if opts.time_limit < MIN_SEARCH_S:
         return None
-    from planner.planners.verified import schedule_plan
+    from planner.execution.checked import schedule_plan
 
     try:
         p = run(cluster, lo, opts, greedy_run=g if opts.hint is None else None)
@@ -109,6 +109,15 @@ def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan
     share = GREEDY_END_BIG if len(gs.group_instances) >= BIG_GROUP else GREEDY_END
     g = greedy(gs, GreedyOptions(time_limit=opts.time_limit * share))
     base = replace(opts, objective="score")
+    if opts.evacuate and evacuation_needs(gs)[0] > 0:  # greedy leaves instances on offline nodes (gs moved along)
+        from planner.planners.cpsat.pipeline import plan as run
+
+        out = run(cluster, lo, base, greedy_run=g)
+        out.extra["objective"] = {"rule": RULE, "chosen": "lowest score (--objective score)",
+                                  "why": "greedy leaves instances on offline nodes: no greedy plan to dominate",
+                                  "dominance": dominance(out, g).to_json(), "candidates": {}, "curve": [],
+                                  "greedy_s": g.wall_s}
+        return out
     cands: list[Plan] = []
     curve = [_point("greedy (hbal)", g, g, "--method greedy")]
     if g.steps:

@@ -118,12 +118,8 @@ class _Clock:
 def plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions, greedy_share: float = tl.GREEDY_HINT,
          greedy_run: Plan | None = None) -> Plan:
     """Plan one group with CP-SAT, hinted by a time-limited greedy run (or ``greedy_run``, hbal's
-    greedy already run on this group), and sequence it safely.  ``opts.objective`` "dominant" with
-    no budget: :func:`planner.planners.cpsat.dominant.dominant_plan`."""
-    if opts.objective == "dominant" and tl.mode_of(opts) == "free" and opts.hint is None:
-        from planner.planners.cpsat.dominant import dominant_plan
-
-        return dominant_plan(cluster, load_opts, opts)
+    greedy already run on this group), and sequence it safely, for ``opts.objective`` "score" or with
+    budgets (the default objective without budgets: :func:`planner.planners.cpsat.plan`)."""
     return _solve_and_sequence(cluster, load_opts, opts, greedy_share, greedy_run)
 
 
