@@ -1,0 +1,1 @@
+"""Capacity questions: hspace/hail-exact allocation, optimal capacity, hcheck, failures, purchase."""
