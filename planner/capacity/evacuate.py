@@ -108,9 +108,11 @@ class Evacuation:
 
 
 def evacuate_node(nodes: dict[int, NodeState], insts: list[InstState], node: int, order: list[int],
-                  policy: IPolicy, keep_going: bool = False, online_only: bool = False) -> Evacuation:
+                  policy: IPolicy, keep_going: bool = False, online_only: bool = False,
+                  recreate: bool = True) -> Evacuation:
     """``canEvacuateNode`` on the group ``nodes`` (cluster index → state); ``order`` is the node's
-    ``pList``.  ``keep_going`` records every failure instead of stopping at the first."""
+    ``pList``.  ``keep_going`` records every failure instead of stopping at the first;
+    ``recreate=False`` (a node that died) counts plain/file/blockdev instances as lost."""
     ev = Evacuation(node, nodes=dict(nodes))
     drbd = [k for k in order if insts[k].inst.disk_template == "drbd"]
     movable = [k for k in order if insts[k].inst.disk_template in MOVABLE]
@@ -123,7 +125,10 @@ def evacuate_node(nodes: dict[int, NodeState], insts: list[InstState], node: int
         if not _rehome(ev, insts[k], escape, None) and not keep_going:
             return ev
     for k in sorted(others, key=lambda k: -insts[k].inst.mem):
-        if not _rehome(ev, insts[k], escape, policy) and not keep_going:
+        st = insts[k]
+        done = (_rehome(ev, st, escape, policy) if recreate
+                else _fail(ev, st, f"not mirrored ({st.inst.disk_template}): its disks were on the node"))
+        if not done and not keep_going:
             return ev
     return ev
 
@@ -143,7 +148,7 @@ def _failover(ev: Evacuation, st: InstState, online_only: bool) -> bool:
         return _fail(ev, st, "secondary offline")
     res = apply_move(ev.nodes, st, "f", -1, True)
     if isinstance(res, str):
-        return _fail(ev, st, f"secondary refuses ({res})")
+        return _fail(ev, st, "secondary lacks memory" if res == "FailMem" else f"secondary refuses ({res})")
     ev.nodes.update(res.nodes)
     ev.failovers.append((st.idx, st.snode))
     return True
