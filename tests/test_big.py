@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from planner.api import check_verified, load
+from planner.api import check_verified
 from planner.checks.verify import verify
 from planner.domain.plan import Plan
 from planner.engine.fastscore import Scorer
@@ -18,19 +18,14 @@ from planner.engine.state import LoadOptions
 from planner.planners.cpsat import CpsatOptions
 from planner.planners.cpsat.big import big_plan
 from planner.planners.greedy import GreedyOptions, Table, balance, best_step_vector
-from tests.conftest import BENCH
+from tests.helpers import bench
 
 FILE = "new-node-medium-20n-2new-400i.data"
 
 
-def _bench(name: str):
-    if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
-    return load(BENCH / name)
-
 
 def test_pool_greedy_starts_like_hbal_and_stops_at_a_local_minimum() -> None:
-    c = _bench(FILE)
+    c = bench(FILE)
     hbal_first = balance(load_group(c, LoadOptions()), GreedyOptions(max_length=1)).steps[0]
     gs = load_group(c, LoadOptions())
     plan = balance(gs, GreedyOptions(pool=40))
@@ -46,11 +41,11 @@ def test_pool_greedy_starts_like_hbal_and_stops_at_a_local_minimum() -> None:
 
 
 def test_big_plan_records_a_verified_first_plan_and_improves_on_it() -> None:
-    c = _bench("skewed-medium-20n-400i.data")
+    c = bench("skewed-medium-20n-400i.data")
     plan = big_plan(c, LoadOptions(), CpsatOptions(time_limit=16))
     check_verified(c, plan, LoadOptions())  # raises on a bad plan
     first = plan.extra["first_plan"]
-    assert 0 < first["moves"] <= len(plan.steps) and first["wall_s"] < 8
+    assert 0 < first["moves"] <= len(plan.steps)  # how soon it comes: benchmarks/bench_large.py
     prefix = Plan("cpsat", plan.initial_score, first["score"], plan.steps[:first["moves"]])
     res = verify(c, prefix)
     assert res.ok and res.replay_score == pytest.approx(first["score"], abs=1e-9)
@@ -59,7 +54,7 @@ def test_big_plan_records_a_verified_first_plan_and_improves_on_it() -> None:
 
 
 def test_big_plan_interrupted_keeps_the_plan_so_far() -> None:
-    c = _bench("skewed-medium-20n-400i.data")
+    c = bench("skewed-medium-20n-400i.data")
 
     def stop(phase: str, *_args) -> None:  # as Ctrl-C would, once the first plan exists
         if phase == "first plan":

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from planner.cli.main import main
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -7,12 +7,13 @@ import itertools
 import pytest
 
 from planner.api import balance, load
+from planner.checks.verify import verify
 from planner.domain.errors import PlannerError
 from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
 from planner.planners.cpsat import CpsatOptions, gb_lower_bound
 from planner.planners.cpsat.kit import exact_score
-from tests.conftest import DATA
+from tests.helpers import DATA, NO_BENCH
 
 
 def brute_force(path) -> tuple[float, dict]:
@@ -61,7 +62,7 @@ def test_infeasible_request_is_a_clear_error() -> None:
     with pytest.raises(PlannerError, match="--max-moves 2 cannot"):
         balance(c, "cpsat", CpsatOptions(time_limit=10, max_moves=2))
     plan, _ = balance(c, "cpsat", CpsatOptions(time_limit=5, max_moves=3, max_gb=2.93))  # just enough
-    assert len(plan.steps) == 3 and plan.extra["verified"] is True
+    assert len(plan.steps) == 3 and verify(c, plan).ok  # balance() verified it; an independent replay agrees
 
 
 def test_gb_lower_bound_counts_replicas_on_offline_nodes() -> None:
@@ -79,23 +80,27 @@ def test_cpsat_empties_offline_nodes() -> None:
 
 
 def test_cpsat_plans_on_bench_files_are_verified_and_beat_the_start() -> None:
-    from tests.conftest import bench_files
+    from tests.helpers import bench_files
 
-    for f in [b for b in bench_files() if "small" in b.name][:2]:
+    files = [b for b in bench_files() if "small" in b.name][:2]
+    if not files:
+        pytest.skip(NO_BENCH)
+    for f in files:
         plan, _ = balance(load(f), "cpsat", CpsatOptions(time_limit=8))
-        assert plan.extra["verified"] is True
+        assert verify(load(f), plan).ok
         assert plan.final_score < plan.initial_score / 5
 
 
 def test_a_plan_even_when_the_solver_runs_out_of_time() -> None:
     """With too little time for any solve the greedy hint is kept: a verified plan, never an error."""
-    from tests.conftest import bench_files
+    from tests.helpers import bench_files
 
     medium = [b for b in bench_files() if "new-node-medium" in b.name]
     if not medium:
-        pytest.skip("shared bench clusters not found")
+        pytest.skip(NO_BENCH)
     plan, _ = balance(load(medium[0]), "cpsat", CpsatOptions(time_limit=2))
-    assert plan.extra["verified"] is True and plan.final_score < plan.initial_score
+    assert plan.status == "feasible" and plan.gap is not None and plan.gap > 0  # it ran out: no proof
+    assert verify(load(medium[0]), plan).ok and plan.final_score < plan.initial_score
 
 
 @pytest.mark.parametrize("name", ["hbal-migration-1.data", "hbal-migration-3.data", "hbal-soft-errors.data",
@@ -103,7 +108,7 @@ def test_a_plan_even_when_the_solver_runs_out_of_time() -> None:
 def test_tags_and_policy_violations_give_executable_plans(testsuite, name: str) -> None:
     """Migration tags and nodes already over a soft cap: every planned change can be executed."""
     plan, _ = balance(load(testsuite / name), "cpsat", CpsatOptions(time_limit=2))
-    assert plan.extra["verified"] is True and not plan.extra["stuck"]
+    assert verify(load(testsuite / name), plan).ok and not plan.extra["stuck"]
     assert plan.final_score <= plan.initial_score
 
 
@@ -113,11 +118,11 @@ def test_tags_and_policy_violations_give_executable_plans(testsuite, name: str) 
 def test_fewest_gb_for_hbals_score_on_an_evacuation_is_near_the_forced_minimum(name, hbal_score, forced) -> None:
     """Real hbal reaches these scores copying 1450 / 3320 GB (hbal_results.csv); the replicas on
     the drained node (1440 / 3140 GB) must be copied, and little more reaches hbal's score."""
-    from tests.conftest import BENCH
+    from tests.helpers import BENCH
 
     path = BENCH / name
     if not path.exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     plan, _ = balance(load(path), "cpsat", CpsatOptions(time_limit=30, target_score=hbal_score))
     assert plan.final_score <= hbal_score and plan.gb_lower_bound == pytest.approx(forced, abs=1)
     assert plan.gb_copied <= 1.02 * forced
@@ -140,18 +145,18 @@ def test_cpsat_pareto_curve_dominates_greedys(by: str, points: list[int]) -> Non
 def test_load_options_hold_inside_the_solver() -> None:
     """``-O NODE``: the solver's exact scores and the LNS's reloads see NODE offline as well, so the
     score it plans is the score the sequenced plan reaches (before any polish)."""
-    from tests.conftest import BENCH
+    from tests.helpers import BENCH
 
     name = "skewed-small-6n-70i.data"
     if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     c = load(BENCH / name)
     lo = LoadOptions(offline_nodes=(c.nodes[0].name,))
     plan, final = balance(c, "cpsat", CpsatOptions(time_limit=8, polish=False, swap_share=0.0), lo)
     gs = load_group(final, lo)
     left = gs.node(0).plist | gs.node(0).slist
     assert all(not gs.instances[k].movable for k in left)  # drained of all that can move (plain disks stay)
-    assert plan.extra["verified"] is True and not plan.extra["stuck"]
+    assert verify(c, plan, opts=lo).ok and not plan.extra["stuck"]
     assert plan.extra["planned_score"] == pytest.approx(plan.final_score, abs=1e-9)
 
 
@@ -169,7 +174,7 @@ def test_budgets_hold_when_sequencing_needs_more_steps(monkeypatch) -> None:
 
     monkeypatch.setattr(planner.execution.sequence, "sequence", one_more)
     plan, _ = balance(load(DATA / "offline.data"), "cpsat", CpsatOptions(time_limit=5, max_moves=3))
-    assert len(plan.steps) == 3 and plan.extra["cut_to_budget"] == 1 and plan.extra["verified"] is True
+    assert len(plan.steps) == 3 and plan.extra["cut_to_budget"] == 1 and verify(load(DATA / "offline.data"), plan).ok
 
 
 def test_pareto_evacuates_partly_where_k_cannot_empty_the_offline_node() -> None:

@@ -18,14 +18,14 @@ from planner.engine.state import LoadOptions
 from planner.io.htools_text import write_text
 from planner.planners.failovers import failover_pairs
 from planner.planners.greedy import GreedyOptions, balance
-from tests.conftest import BENCH, needs_hbal, run_hbal
+from tests.helpers import BENCH, NO_BENCH, needs_hbal, run_hbal
 
 FILE = "skewed-medium-20n-400i.data"
 
 
 def _after_greedy():
     if not (BENCH / FILE).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     c = load(BENCH / FILE)
     gs = load_group(c, LoadOptions())
     return c, gs, balance(gs, GreedyOptions())
@@ -83,7 +83,7 @@ def test_numpy_cycle_scores_match_the_exact_failovers(name: str) -> None:
     from planner.planners.failovers import approx_scores, failover_cycles, try_cycle
 
     if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     gs = load_group(load(BENCH / name), LoadOptions())
     nodes = {n.idx: n for n in gs.nodes}
     short = failover_cycles(gs, nodes, triangles=True)
@@ -107,7 +107,7 @@ def test_induced_neighbourhood_frees_exactly_the_instances_among_its_nodes() -> 
 
     name = "evacuate-medium-20n-400i-drained.data"
     if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     gs = load_group(load(BENCH / name), LoadOptions())
     movable = [k for k in gs.group_instances if gs.instances[k].movable]
     offline = {n.idx for n in gs.nodes if n.offline}
@@ -128,7 +128,7 @@ def test_hot_nodes_are_those_reserving_for_two_instances_of_one_peer() -> None:
 
     name = "evacuate-medium-20n-400i-drained.data"
     if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     c = load(BENCH / name)
     gs = load_group(c, LoadOptions())
     hot = 0

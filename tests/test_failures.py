@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from planner.capacity.failures import FailureOptions, failures
 from planner.cli.commands.failures import command
 from planner.io.htools_text import read_text
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 FILE = DATA / "failures-basic.data"
 

@@ -153,9 +153,19 @@ def test_no_private_names_across_modules():
 
 
 def imports_of_test(path: Path) -> list[tuple[str, list[str], int]]:
+    """What a test file takes from planner: imported names, and ``module._name`` attribute uses."""
     tree = ast.parse(path.read_text())
-    return [(n.module or "", [a.name for a in n.names], n.lineno) for n in ast.walk(tree)
-            if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("planner")]
+    out = [(n.module or "", [a.name for a in n.names], n.lineno) for n in ast.walk(tree)
+           if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("planner")]
+    modules = {a.asname or a.name: f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+               and (n.module or "").startswith("planner") for a in n.names}
+    modules |= {a.asname or a.name: a.name for n in ast.walk(tree) if isinstance(n, ast.Import)
+                for a in n.names if a.name.startswith("planner")}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in modules \
+                and n.attr.startswith("_") and not n.attr.startswith("__"):
+            out.append((modules[n.value.id], [n.attr], n.lineno))
+    return out
 
 
 def test_the_checks_can_fail():

@@ -10,13 +10,13 @@ from planner.engine.load import load_group, reload_group
 from planner.planners.cpsat.kit import model_data, placement_of
 from planner.planners.cpsat.levels import level_start
 from planner.planners.cpsat.options import CpsatOptions
-from tests.conftest import BENCH
+from tests.helpers import BENCH, NO_BENCH
 
 
 def _level_plan(name: str, max_gb: float):
     path = BENCH / name
     if not path.exists():
-        pytest.skip(f"{path} not found (../shared/bench beside the repo)")
+        pytest.skip(NO_BENCH)
     cluster = load(str(path))
     gs = load_group(cluster)
     opts = CpsatOptions(max_gb=max_gb, time_limit=20)

@@ -11,7 +11,7 @@ from planner.engine.load import load_group
 from planner.engine.moves import apply_move
 from planner.execution.sequence import decompose, sequence, walk
 from planner.report.text import commands_text, script_text
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 
 def fa(inst: str, old: str, new: str) -> Step:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import re
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -23,15 +20,9 @@ from planner.api import load, score_cluster
 from planner.domain.errors import PlannerError
 from planner.io import rapi
 from planner.io.rapi import read_rapi
+from tests.helpers import DATA, NO_SUITE, hbal_initial, needs_hbal, suite_dir
 
-ROOT = Path(__file__).resolve().parent.parent
-HBAL = shutil.which("hbal")
-needs_hbal = pytest.mark.skipif(HBAL is None, reason="real hbal not installed (apt install ganeti-htools)")
-_TESTDATA = [
-    os.environ.get("GANETI_TESTDATA", ""),
-    "/tmp/gts/x/usr/share/ganeti/testsuite/test/data/htools",
-    str(ROOT / ".cache/ganeti-testsuite/usr/share/ganeti/testsuite/test/data/htools"),
-]
+SMALL = DATA / "rapi"  #: a hand-made 4-node / 6-instance dump (hbal -m file://... scores it 2.59242628)
 ROUTES = {"/2/info": "info.json", "/2/groups": "groups.json", "/2/nodes": "nodes.json",
           "/2/instances": "instances.json"}
 ISSUE_SCORE = 13.83255238  # what hbal prints for the test-suite dumps (per the issue)
@@ -40,10 +31,16 @@ ISSUE_SCORE = 13.83255238  # what hbal prints for the test-suite dumps (per the 
 @pytest.fixture
 def dump() -> Path:
     """Ganeti's ``test/data/htools/rapi`` directory (skip when absent)."""
-    for c in _TESTDATA:
-        if c and Path(c, "rapi", "nodes.json").exists():
-            return Path(c, "rapi")
-    pytest.skip("Ganeti test-suite RAPI dumps not found (set GANETI_TESTDATA to .../test/data/htools)")
+    d = suite_dir()
+    if d is None or not (d / "rapi" / "nodes.json").exists():
+        pytest.skip(NO_SUITE)
+    return d / "rapi"
+
+
+@pytest.fixture
+def small() -> Path:
+    """The hand-made dump shipped in tests/data/rapi: always there."""
+    return SMALL
 
 
 @contextmanager
@@ -79,24 +76,21 @@ def serve(directory: Path, log: list | None = None, status: int = 200, delay: fl
         server.server_close()
 
 
-def hbal_initial(source: str) -> tuple[float, int]:
-    """Real hbal's ``Initial score`` and initial bad-node count for ``hbal -m SOURCE -l 0``."""
-    proc = subprocess.run([HBAL or "hbal", "-m", source, "-l", "0"], capture_output=True, text=True,
-                          timeout=120)
-    m = re.search(r"Initial score: (\S+)", proc.stdout)
-    b = re.search(r"Initial check done: (\d+) bad nodes", proc.stdout)
-    assert m and b, f"hbal failed (rc {proc.returncode}): {proc.stdout}{proc.stderr}"
-    return float(m.group(1)), int(b.group(1))
+def hbal_m(source: str) -> tuple[float, int]:
+    """Real hbal's initial score and bad-node count for ``hbal -m SOURCE``; fails when it prints none."""
+    got = hbal_initial(source, backend="-m")
+    assert got is not None, f"hbal -m {source} printed no initial score"
+    return got
 
 
 def assert_parity(directory: Path) -> float:
     """hbal over HTTP and file:// vs planner over HTTP and the directory; returns the score."""
     with serve(directory) as url:
-        h_score, h_bad = hbal_initial(url)
+        h_score, h_bad = hbal_m(url)
         rep = score_cluster(read_rapi(url))
     assert abs(rep.score - h_score) < 5e-9, (rep.score, h_score)
     assert len(rep.n1_fail_nodes) == h_bad
-    assert hbal_initial(f"file://{directory}") == (h_score, h_bad)  # 3.0.2 reads file:// dumps too
+    assert hbal_m(f"file://{directory}") == (h_score, h_bad)  # 3.0.2 reads file:// dumps too
     assert score_cluster(read_rapi(directory)).score == rep.score
     return h_score
 
@@ -145,13 +139,13 @@ def test_testsuite_dump_fields(dump: Path) -> None:
     assert (gpol.vcpu_ratio, gpol.spindle_ratio) == (4.0, 32.0)
 
 
-def test_all_source_forms_agree(dump: Path) -> None:
-    c = read_rapi(dump)
-    assert read_rapi(str(dump / "nodes.json")) == c
-    assert read_rapi(f"file://{dump}") == c
-    assert load(dump) == c and load(dump / "info.json") == c
+def test_all_source_forms_agree(small: Path) -> None:
+    c = read_rapi(small)
+    assert read_rapi(str(small / "nodes.json")) == c
+    assert read_rapi(f"file://{small}") == c
+    assert load(small) == c and load(small / "info.json") == c
     log: list = []
-    with serve(dump, log) as url:
+    with serve(small, log) as url:
         assert read_rapi(url + "/") == c and load(url) == c
     paths = ["/2/groups?bulk=1", "/2/nodes?bulk=1", "/2/instances?bulk=1", "/2/info"]
     assert [p for _, p, _ in log] == paths * 2
@@ -159,6 +153,11 @@ def test_all_source_forms_agree(dump: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ parity with hbal
+
+
+@needs_hbal
+def test_hbal_parity_small_dump(small: Path) -> None:
+    assert f"{assert_parity(small):.8f}" == "2.59242628"  # what hbal 3.0.2 prints for it
 
 
 @needs_hbal
@@ -202,20 +201,21 @@ def _oper_ram_excl_storage_rounding(d: dict) -> None:
 
 
 def _n1_failure(d: dict) -> None:
-    d["instances.json"][4]["beparams"]["maxmem"] = 40000  # instance9: node4 can no longer take it
+    d["instances.json"][4]["beparams"]["maxmem"] = 40000  # app1 (secondary n4, 32 GiB): n4 cannot take it
+    d["instances.json"][4]["oper_ram"] = None  # no runtime memory reported: maxmem counts
 
 
 @needs_hbal
 @pytest.mark.parametrize("change", [_drained_down_tag, _kvm, _offline_not_vm_capable,
                                     _oper_ram_excl_storage_rounding, _n1_failure])
-def test_hbal_parity_modified_dump(dump: Path, tmp_path: Path, change) -> None:
-    d = copy_dump(dump, tmp_path / "dump")
+def test_hbal_parity_modified_dump(small: Path, tmp_path: Path, change) -> None:
+    d = copy_dump(small, tmp_path / "dump")
     change(d)
     out = write_dump(d)
     assert_parity(out)
     c = read_rapi(out)
     if change is _n1_failure:
-        assert score_cluster(c).n1_fail_nodes == ("node4",)
+        assert score_cluster(c).n1_fail_nodes == ("n4.example.org",)
     if change is _kvm:
         assert {n.n_mem for n in c.nodes} == {4096}
     if change is _drained_down_tag:
@@ -233,43 +233,43 @@ def test_hbal_parity_modified_dump(dump: Path, tmp_path: Path, change) -> None:
 # ------------------------------------------------------------------------------ credentials, TLS
 
 
-def test_basic_auth_from_env(dump: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_basic_auth_from_env(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLANNER_RAPI_USER", "alice")
     monkeypatch.setenv("PLANNER_RAPI_PASSWORD", "s3cret")
     log: list = []
-    with serve(dump, log) as url:
+    with serve(small, log) as url:
         read_rapi(url)
     want = "Basic " + base64.b64encode(b"alice:s3cret").decode()
     assert len(log) == 4 and {a for _, _, a in log} == {want}
 
 
-def test_basic_auth_from_netrc(dump: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_basic_auth_from_netrc(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLANNER_RAPI_USER", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / ".netrc").write_text("machine 127.0.0.1 login bob password pw\n")
     (tmp_path / ".netrc").chmod(0o600)
     log: list = []
-    with serve(dump, log) as url:
+    with serve(small, log) as url:
         read_rapi(url)
     assert {a for _, _, a in log} == {"Basic " + base64.b64encode(b"bob:pw").decode()}
 
 
-def test_no_credentials(dump: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_credentials(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLANNER_RAPI_USER", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     log: list = []
-    with serve(dump, log) as url:
+    with serve(small, log) as url:
         read_rapi(url)
     assert {a for _, _, a in log} == {None}
 
 
 def test_verify_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLANNER_RAPI_VERIFY", raising=False)
-    assert rapi._verify_setting(None) is True and rapi._verify_setting(False) is False
+    assert rapi.tls_verify_setting(None) is True and rapi.tls_verify_setting(False) is False
     monkeypatch.setenv("PLANNER_RAPI_VERIFY", "0")
-    assert rapi._verify_setting(None) is False and rapi._verify_setting("/ca.pem") == "/ca.pem"
+    assert rapi.tls_verify_setting(None) is False and rapi.tls_verify_setting("/ca.pem") == "/ca.pem"
     monkeypatch.setenv("PLANNER_RAPI_VERIFY", "/etc/ca.pem")
-    assert rapi._verify_setting(None) == "/etc/ca.pem"
+    assert rapi.tls_verify_setting(None) == "/etc/ca.pem"
 
 
 # ------------------------------------------------------------------------------ errors
@@ -284,11 +284,11 @@ def _error(source, **kw) -> str:
 
 
 @pytest.mark.parametrize("change, expected", [
-    (lambda d: d["nodes.json"][0].pop("mtotal"), "nodes.json: node 'node1': missing field 'mtotal'"),
-    (lambda d: d["nodes.json"][0].update(mfree="x"), "node 'node1': field 'mfree': expected an integer"),
+    (lambda d: d["nodes.json"][0].pop("mtotal"), "nodes.json: node 'n1.example.org': missing field 'mtotal'"),
+    (lambda d: d["nodes.json"][0].update(mfree="x"), "node 'n1.example.org': field 'mfree': expected an integer"),
     (lambda d: d["nodes.json"][0].update({"group.uuid": "nope"}), "unknown group 'nope'"),
     (lambda d: d["instances.json"][0].update(pnode="ghost"),
-     "instances.json: instance 'instance2': field 'pnode': unknown node 'ghost'"),
+     "instances.json: instance 'web1.example.org': field 'pnode': unknown node 'ghost'"),
     (lambda d: d["instances.json"][0].update(snodes=["ghost"]), "field 'snodes': unknown node 'ghost'"),
     (lambda d: d["instances.json"][0].update(status="weird"), "field 'status': invalid value 'weird'"),
     (lambda d: d["instances.json"][0].pop("oper_ram"), "missing field 'oper_ram'"),
@@ -296,8 +296,8 @@ def _error(source, **kw) -> str:
     (lambda d: d["info.json"]["ipolicy"]["std"].pop("cpu-count"), "ipolicy: std: missing field 'cpu-count'"),
     (lambda d: d["groups.json"][0].update(alloc_policy="maybe"), "group 'default': field 'alloc_policy'"),
 ])
-def test_bad_dump(dump: Path, tmp_path: Path, change, expected: str) -> None:
-    d = copy_dump(dump, tmp_path / "dump")
+def test_bad_dump(small: Path, tmp_path: Path, change, expected: str) -> None:
+    d = copy_dump(small, tmp_path / "dump")
     change(d)
     out = write_dump(d)
     assert expected in _error(out)
@@ -306,27 +306,27 @@ def test_bad_dump(dump: Path, tmp_path: Path, change, expected: str) -> None:
     assert msg.startswith(url) and expected.split(": ", 1)[-1] in msg
 
 
-def test_bad_files(dump: Path, tmp_path: Path) -> None:
+def test_bad_files(small: Path, tmp_path: Path) -> None:
     d = tmp_path / "dump"
-    shutil.copytree(dump, d)
+    shutil.copytree(small, d)
     (d / "groups.json").write_text("[{")
     assert "groups.json: invalid JSON" in _error(d)
     (d / "info.json").unlink()
-    shutil.copy(dump / "groups.json", d / "groups.json")
+    shutil.copy(small / "groups.json", d / "groups.json")
     assert _error(d) == f"{d}: info.json: No such file or directory"
     assert "no such file" in _error(tmp_path / "missing")
     (tmp_path / "x.data").write_text("")
     assert "not a RAPI dump" in _error(tmp_path / "x.data")
 
 
-def test_http_errors(dump: Path) -> None:
+def test_http_errors(small: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     assert "cannot connect: [Errno 111] Connection refused" in _error(f"http://127.0.0.1:{port}", timeout=5)
-    with serve(dump, status=401) as url:
+    with serve(small, status=401) as url:
         assert _error(url) == f"{url}: GET /2/groups?bulk=1: HTTP 401 Unauthorized"
-    with serve(dump, delay=2.0) as url:
+    with serve(small, delay=2.0) as url:
         assert "timed out after 0.3 s" in _error(url, timeout=0.3)
 
 

@@ -13,7 +13,7 @@ from planner.engine.load import load_group, reload_group
 from planner.engine.reload import reload_moved
 from planner.engine.score import compute_score
 from planner.engine.state import GroupState, LoadOptions, NodeState
-from tests.conftest import BENCH, DATA
+from tests.helpers import BENCH, DATA, NO_BENCH
 
 
 def _node_fields(n: NodeState) -> tuple:
@@ -51,7 +51,7 @@ def test_partial_reload_equals_the_full_load_along_a_chain(path, offline) -> Non
     """A chain of random re-placements, each re-loaded partially from the previous partial state,
     stays equal to a full load of the same cluster (nodes, instances, and hbal's score)."""
     if not path.exists():
-        pytest.skip(f"{path} is not there (../shared/bench beside the repository)")
+        pytest.skip(NO_BENCH)
     c = load(path)
     lo = LoadOptions(offline_nodes=(c.nodes[0].name,)) if offline else LoadOptions()
     state = load_group(c, lo)

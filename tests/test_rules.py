@@ -36,7 +36,7 @@ from planner.domain.placement import apply_placement
 from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
 from planner.io.htools_text import parse_text, read_text
-from tests.conftest import BENCH, DATA
+from tests.helpers import BENCH, DATA, NO_BENCH
 
 DEFAULT = RuleConfig()
 POLICY = "g|128,1,1024,1,1,1|128,1,1024,1,1,1;32768,8,1048576,16,8,12|drbd,plain,ext|{cpu}|{sp}"
@@ -273,7 +273,7 @@ def _fields(u) -> tuple:
                                   BENCH / "new-node-small-5n-73i-mimic.data"], ids=lambda p: p.name)
 def test_accounting_matches_scorer_state_after_random_moves(path) -> None:
     if not path.exists():
-        pytest.skip(f"{path} not available")
+        pytest.skip(NO_BENCH)
     c = read_text(path)
     rng = random.Random(7)
     drbd = [j for j, i in enumerate(c.instances) if i.disk_template == "drbd"]

@@ -12,7 +12,7 @@ from planner.api import load, sequence_to
 from planner.checks.verify import verify
 from planner.cli.main import main
 from planner.domain.plan import Plan
-from tests.conftest import DATA, needs_hbal, run_hbal
+from tests.helpers import DATA, NO_BENCH, needs_hbal, run_hbal
 
 
 def placed(c) -> dict[str, tuple[str, str]]:
@@ -85,11 +85,11 @@ def test_saved_steps_load_in_hbal_with_no_new_n1_failures(name: str, tmp_path: P
 @needs_hbal
 @pytest.mark.parametrize("method", ["greedy", "cpsat"])
 def test_every_state_of_a_bench_plan_loads_in_hbal_without_new_n1_failures(method: str, tmp_path: Path) -> None:
-    from tests.conftest import BENCH
+    from tests.helpers import BENCH
 
     src = BENCH / "new-node-small-6n-2new-70i.data"
     if not src.exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     out = tmp_path / "steps"
     with pytest.raises(SystemExit) as e:
         main(["balance", str(src), "--method", method, "--time-limit", "5", "--save-steps", str(out), "--json"])
@@ -101,17 +101,9 @@ def test_every_state_of_a_bench_plan_loads_in_hbal_without_new_n1_failures(metho
 
 
 def _suite_groups():
-    from planner.domain.errors import PlannerError
-    from tests.conftest import suite_files
+    from tests.helpers import group_params
 
-    out = []
-    for f in suite_files():
-        try:
-            c = load(f)
-        except PlannerError:
-            continue
-        out += [(f, g.name if len(c.groups) > 1 else None) for g in c.groups]
-    return out or [pytest.param(None, None, marks=pytest.mark.skip(reason="Ganeti test suite not downloaded"))]
+    return group_params(("suite",))
 
 
 @pytest.mark.parametrize(("path", "group"), _suite_groups(), ids=str)

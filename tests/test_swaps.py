@@ -15,7 +15,7 @@ from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
 from planner.planners.greedy import GreedyOptions, balance
 from planner.planners.swaps import screen_swaps, swap_search
-from tests.conftest import BENCH
+from tests.helpers import BENCH, NO_BENCH
 
 
 def test_screen_matches_hand_computed_reserved_memory() -> None:
@@ -36,7 +36,7 @@ def test_screen_matches_hand_computed_reserved_memory() -> None:
 @pytest.mark.parametrize("name", ["skewed-medium-20n-400i.data", "new-node-medium-20n-2new-400i.data"])
 def test_swaps_after_greedy_verify_and_lower_the_score(name: str) -> None:
     if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     c = load(BENCH / name)
     gs = load_group(c, LoadOptions())
     g = balance(gs, GreedyOptions())

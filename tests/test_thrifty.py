@@ -16,7 +16,7 @@ from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
 from planner.io.htools_text import write_text
 from planner.planners.thrifty import reaching, thrifty, thrifty_prefix
-from tests.conftest import BENCH, needs_hbal, run_hbal
+from tests.helpers import BENCH, NO_BENCH, needs_hbal, run_hbal
 
 #: real hbal 3.0.2 on the bench files (../shared/bench/hbal_results.csv, default mode): final score, GiB
 HBAL = {"skewed-medium-20n-400i.data": (1.27082900, 14370.0),
@@ -25,7 +25,7 @@ HBAL = {"skewed-medium-20n-400i.data": (1.27082900, 14370.0),
 
 def _cluster(name: str):
     if not (BENCH / name).exists():
-        pytest.skip("../shared/bench is not beside the repository")
+        pytest.skip(NO_BENCH)
     return load(BENCH / name)
 
 
@@ -67,12 +67,13 @@ def test_target_score_plan_copies_less_than_half_of_hbals_gib() -> None:
     """``--target-score`` = real hbal's final score: the CP-SAT plan reaches it, verified, with at
     most half of the GiB hbal copies (its hint: the cheapest thrifty prefix)."""
     from planner.api import balance
+    from planner.checks.verify import verify
     from planner.planners.cpsat import CpsatOptions
 
     name = "new-node-medium-20n-2new-400i.data"
     score, gib = HBAL[name]
     plan, _ = balance(_cluster(name), "cpsat", CpsatOptions(time_limit=20, target_score=score))
-    assert plan.extra["verified"] is True and plan.extra["target_reached"]
+    assert plan.extra["target_reached"] and verify(_cluster(name), plan).ok
     assert plan.final_score <= score + 5e-9 and plan.gb_copied <= 0.5 * gib
 
 

@@ -13,7 +13,7 @@ from planner.engine.fastscore import Scorer
 from planner.engine.moves import MoveOptions, apply_move, candidate_moves
 from planner.engine.vector import KIND_CODE, StepEvaluator, evaluate, supported
 from planner.planners.greedy import candidate_instances
-from tests.conftest import DATA, bench_files
+from tests.helpers import DATA, bench_files
 
 FILES = [DATA / "n1quirk.data", DATA / "offline.data", DATA / "tiny-skewed.data"] + \
     [f for f in bench_files() if "small" in f.name or "medium" in f.name]

@@ -14,7 +14,7 @@ from planner.domain.model import Cluster
 from planner.domain.plan import Plan, Step
 from planner.engine.state import LoadOptions
 from planner.io.htools_text import parse_text
-from tests.conftest import BENCH, DATA, needs_hbal, run_hbal
+from tests.helpers import BENCH, DATA, NO_BENCH, needs_hbal, run_hbal
 
 # nA/nB big, nC small memory, nD small disk, nO offline; the free values match the instances
 CLUSTER = """g|u1|preferred||
@@ -181,7 +181,7 @@ def test_good_plans_on_test_data(name: str, steps: list[Step]) -> None:
 def test_good_plan_on_bench_mimic() -> None:
     path = BENCH / "new-node-small-5n-73i-mimic.data"
     if not path.exists():
-        pytest.skip(f"{path} not available")
+        pytest.skip(NO_BENCH)
     c = load(path)
     steps = [st("inst-0033", "frf", "node-01-002:node-01-001", "node-01-005:node-01-001"),
              st("inst-0056", "r", "node-01-002:node-01-004", "node-01-002:node-01-005"),
@@ -239,7 +239,7 @@ def test_hbal_moves_verify_and_rescore_exactly(path: Path) -> None:
 def test_hbal_step_scores_replay_exactly() -> None:
     path = BENCH / "evacuate-small-5n-64i-drained.data"
     if not path.exists():
-        pytest.skip(f"{path} not available")
+        pytest.skip(NO_BENCH)
     p, c = hbal_plan(path), load(path)
     for k in range(1, len(p.steps) + 1):
         r = verify(c, Plan("hbal", p.initial_score, p.steps[k - 1].score, p.steps[:k]))

@@ -50,7 +50,7 @@ def _loc(nodes: dict[int, NodeState], p: int, s: int) -> int:
     return len(nodes[p].location_tags & nodes[s].location_tags)
 
 
-def apply_move(nodes: dict[int, NodeState], st: InstState, kind: str, target: int,
+def apply_move(nodes: dict[int, NodeState], st: InstState, kind: str, target: int,  # noqa: C901 (hbal's applyMoveEx, case by case)
                force: bool = False) -> MoveResult | str:
     """hbal's ``applyMoveEx force``: the result of moving ``st`` or a failure code."""
     p, s = st.pnode, st.snode

@@ -251,7 +251,7 @@ def add_pri_ex(force: bool, t: NodeState, st: InstState) -> NodeState | str:
     return n
 
 
-def add_sec_ex_ex(ignore_disks: bool, force: bool, t: NodeState, st: InstState,
+def add_sec_ex_ex(ignore_disks: bool, force: bool, t: NodeState, st: InstState,  # noqa: C901 (Node.addSecExEx, check by check)
                   pdx: int) -> NodeState | str:
     """``Node.addSecExEx``: add a DRBD secondary whose primary is node ``pdx``."""
     i = st.inst

@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from planner.domain.errors import PlannerError
@@ -318,6 +318,16 @@ def format_policy(p: IPolicy) -> str:
             f"{fmt_double(p.vcpu_ratio)}|{fmt_double(p.spindle_ratio)}")
 
 
+def htools_policies(cluster: Cluster) -> list[IPolicy]:
+    """The policy lines htools writes: the cluster's, then each group's by name, in group order.
+
+    A file without a policy section gets htools' defaults, as ``hbal -S`` writes them.
+    """
+    own = [p for p in cluster.ipolicies if not p.owner]
+    top = own[0] if own else IPolicy()
+    return [top] + [replace(cluster.group_policy(g), owner=g.name) for g in cluster.groups]
+
+
 def write_text(cluster: Cluster, canonical: bool = False) -> str:
     """Serialise a cluster.  Unchanged records keep their source line unless ``canonical``."""
     src: TextSource = cluster.source if isinstance(cluster.source, TextSource) else TextSource()
@@ -336,9 +346,12 @@ def write_text(cluster: Cluster, canonical: bool = False) -> str:
         emit("instance line", cluster.instances, lambda i: format_instance(i, names)),
         list(cluster.cluster_tags),
     ]
-    if cluster.has_policy_section:
+    if canonical:
+        sections.append([format_policy(p) for p in htools_policies(cluster)])
+    elif cluster.has_policy_section:
         sections.append(emit("policy line", cluster.ipolicies, format_policy))
-    sections.extend(src.extra_sections)
+    if not canonical:
+        sections.extend(src.extra_sections)  # sections past the fifth: htools ignores them
     lines: list[str] = []
     for k, sec in enumerate(sections):
         if k:

@@ -248,7 +248,7 @@ def _read_dir(d: Path) -> list[bytes]:
         raise PlannerError(str(d), None, f"{Path(e.filename or '?').name}: {e.strerror}") from None
 
 
-def _verify_setting(verify: bool | str | None) -> bool | str:
+def tls_verify_setting(verify: bool | str | None) -> bool | str:
     if verify is not None:
         return verify
     env = os.environ.get("PLANNER_RAPI_VERIFY", "").strip()
@@ -285,7 +285,7 @@ def _fetch(base: str, timeout: float, verify: bool | str | None) -> list[bytes]:
         import requests
     except ImportError:
         raise fail("reading a RAPI URL needs the 'requests' package (pip install 'planner[live]')") from None
-    auth, v = _credentials(urlparse(base).hostname or "", fail), _verify_setting(verify)
+    auth, v = _credentials(urlparse(base).hostname or "", fail), tls_verify_setting(verify)
     out = []
     with requests.Session() as s, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Unverified HTTPS request")

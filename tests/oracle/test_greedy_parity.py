@@ -8,21 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from planner.api import load
 from planner.cli.main import main
-from planner.domain.errors import PlannerError
-from tests.conftest import bench_files, local_files, needs_hbal, run_hbal, suite_files
+from tests.helpers import NO_BENCH, bench_files, loaded, needs_hbal, run_hbal, suite_dir
 
 VARIANTS = {"default": [], "no-disk-moves": ["--no-disk-moves"], "evac": ["-E"]}
 
 
-def _cases(files: list[Path], extra: list[str] | None = None) -> list:
+def _cases(sources: tuple[str, ...], keep, extra: list[str] | None = None) -> list:
     cases = []
-    for f in files:
-        try:
-            c = load(f)
-        except PlannerError:
-            continue
+    for f, c in [fc for src in sources for fc in loaded(src, keep)]:
         groups = c.nonempty_groups()
         if len(set(i.name for i in c.instances)) != len(c.instances):
             continue  # duplicate instance names: planner refuses to plan them
@@ -49,19 +43,25 @@ def _compare(capsys, path: Path, args: list[str]) -> None:
     assert ours.splitlines() == ref.stdout.splitlines()
 
 
-SMALL = local_files() + suite_files() + [f for f in bench_files() if "small" in f.name]
+SMALL = _cases(("local", "suite", "bench"), lambda f: f.parent.name != "clusters" or "small" in f.name)
+MEDIUM = _cases(("bench",), lambda f: "medium" in f.name, ["-l", "12"])
 
 
 @needs_hbal
-@pytest.mark.parametrize("path,args", _cases(SMALL))
+@pytest.mark.parametrize("path,args", SMALL)
 def test_same_output_as_hbal(capsys, path: Path, args: list[str]) -> None:
     _compare(capsys, path, args)
 
 
-MEDIUM = [f for f in bench_files() if "medium" in f.name]
-
-
 @needs_hbal
-@pytest.mark.parametrize("path,args", _cases(MEDIUM, ["-l", "12"]))
+@pytest.mark.parametrize("path,args", MEDIUM or [pytest.param(None, None, marks=pytest.mark.skip(reason=NO_BENCH))])
 def test_first_12_steps_medium(capsys, path: Path, args: list[str]) -> None:
     _compare(capsys, path, args)
+
+
+def test_cases_found() -> None:
+    """142 cases when the test suite and the bench are there; the hand-made files always count."""
+    local = len(_cases(("local",), lambda f: True))
+    assert local >= 20 and len(SMALL) >= local
+    if suite_dir() is not None and bench_files():
+        assert len(SMALL) + len(MEDIUM) >= 142, len(SMALL) + len(MEDIUM)

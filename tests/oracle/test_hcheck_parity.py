@@ -10,7 +10,6 @@ instances split across groups), each under one of hcheck's balancing options.
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,11 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.commands.check import command
-from tests.conftest import DATA, bench_files, suite_files
+from tests.helpers import DATA, HCHECK, KNOWN_INVALID, bench_files, oracle, suite_files
 
-HCHECK = shutil.which("hcheck")
-pytestmark = [pytest.mark.oracle,
-              pytest.mark.skipif(HCHECK is None, reason="real hcheck not installed (apt-get install ganeti-htools)")]
+pytestmark = oracle("hcheck")
 
 MODES = ([], ["--no-simulation"], ["--no-capacity-checks"])
 VARIANTS = ([], ["--no-simulation"], ["--no-capacity-checks"], ["--no-disk-moves"], ["-l", "1"], ["-E"],
@@ -31,7 +28,7 @@ VARIANTS = ([], ["--no-simulation"], ["--no-capacity-checks"], ["--no-disk-moves
 SEEDS = range(48)
 TEMPLATES = ["drbd"] * 12 + ["plain", "plain", "ext", "diskless", "blockdev", "file", "sharedfile", "rbd"]
 #: files hcheck cannot load (it exits 1 with no output; planner refuses them with exit 2)
-UNLOADABLE = {"invalid-node.data"}
+UNLOADABLE = KNOWN_INVALID
 
 
 def generate(seed: int) -> str:

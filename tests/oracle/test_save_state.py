@@ -7,25 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from planner.api import load
 from planner.cli.main import main
-from planner.domain.errors import PlannerError
-from tests.conftest import DATA, bench_files, hbal_initial, local_files, needs_hbal, suite_files
+from tests.helpers import DATA, group_params, hbal_initial, needs_hbal
 
-
-def _cases() -> list:
-    out = []
-    for f in local_files() + suite_files() + [b for b in bench_files() if "small" in b.name]:
-        try:
-            c = load(f)
-        except PlannerError:
-            continue
-        groups = c.nonempty_groups()
-        if not c.instances or len({i.name for i in c.instances}) != len(c.instances):
-            continue
-        for g in groups:
-            out.append(pytest.param(f, g.name if len(groups) > 1 else None, id=f"{f.name}[{g.name}]"))
-    return out
+CASES = group_params(("local", "suite", "bench"), lambda f: f.parent.name != "clusters" or "small" in f.name,
+                     plannable=True)
 
 
 def _run(args: list[str]) -> int:
@@ -35,7 +21,7 @@ def _run(args: list[str]) -> int:
 
 
 @needs_hbal
-@pytest.mark.parametrize("path,group", _cases())
+@pytest.mark.parametrize("path,group", CASES)
 def test_saved_state_scores_as_planned(tmp_path: Path, capsys, path: Path, group: str | None) -> None:
     import json
 

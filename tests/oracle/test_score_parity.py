@@ -7,28 +7,13 @@ from pathlib import Path
 import pytest
 
 from planner.api import load, score_cluster
-from planner.domain.errors import PlannerError
-from tests.conftest import bench_files, hbal_initial, local_files, needs_hbal, suite_files
+from tests.helpers import group_params, hbal_initial, needs_hbal, real_cases
 
-
-def _cases() -> list:
-    cases = []
-    for f in local_files() + suite_files() + bench_files():
-        try:
-            c = load(f)
-        except PlannerError:
-            continue  # invalid files are tested in test_htools_text
-        groups = c.nonempty_groups()
-        if not c.instances:
-            continue  # hbal: "Cluster is empty, exiting." (no score to compare)
-        for g in groups:
-            gid = g.name if len(groups) > 1 else None
-            cases.append(pytest.param(f, gid, id=f"{f.name}[{g.name}]"))
-    return cases
+CASES = group_params(("local", "suite", "bench"))
 
 
 @needs_hbal
-@pytest.mark.parametrize("path,group", _cases())
+@pytest.mark.parametrize("path,group", CASES)
 def test_initial_score_matches_hbal(path: Path, group: str | None) -> None:
     ref = hbal_initial(path, group)
     assert ref is not None, "hbal printed no initial score"
@@ -38,5 +23,7 @@ def test_initial_score_matches_hbal(path: Path, group: str | None) -> None:
 
 
 def test_parity_cases_found() -> None:
-    """The parity test must not silently test nothing: the shipped files always count."""
-    assert len(_cases()) >= len(local_files())
+    """The parity test must not silently test nothing: every group of every loadable file is a case."""
+    n = len(real_cases(CASES))
+    local = len(real_cases(group_params(("local",))))
+    assert local >= 15 and n >= local

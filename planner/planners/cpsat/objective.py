@@ -170,7 +170,7 @@ def _sd_term(m: cp_model.CpModel, t: Term, squares: list[tuple[object, float]], 
     return sd, round(UNIT * t.weight / r)
 
 
-def build_objective(data: ModelData, v: Vars, ref: list[int], gb_weight: float = 1e-6,
+def build_objective(data: ModelData, v: Vars, ref: list[int], gb_weight: float = 1e-6,  # noqa: C901 (one term per metric kind)
                     step_weight: float = 1e-7, exact_sd: bool = True) -> tuple[cp_model.LinearExprT, float]:
     """The score in integer units (1/UNIT of score) and a constant part (score units):
     score ≈ objective / UNIT + constant.

@@ -39,7 +39,7 @@ from planner.planners.cpsat.objective import UNIT, build_objective
 from planner.planners.cpsat.options import CpsatOptions, SolveResult
 
 
-def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:
+def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:  # noqa: C901 (phases in turn; to split with the CP-SAT timeline)
     """Best placement found within the time limit (raises PlannerError when none is feasible)."""
     t0 = time.perf_counter()
     data = model_data(gs, opts, opts.hint)
