@@ -156,8 +156,9 @@ def test_generated_cluster_is_seeded_and_keeps_n1_and_the_hard_limits() -> None:
 
 
 def _hspace_count(path: Path, spec: str) -> int:
-    from tests.helpers import HSPACE
     import subprocess
+
+    from tests.helpers import HSPACE
 
     out = subprocess.run([HSPACE or "hspace", "-t", str(path), "--standard-alloc", spec, "--machine-readable"],
                          capture_output=True, text=True, timeout=120).stdout

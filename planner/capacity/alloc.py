@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from planner.capacity.stats import cluster_stats, stats_score, update_stats
 from planner.domain.model import Instance, IPolicy
+from planner.engine.fastscore import Scorer
 from planner.engine.nodeops import add_pri_ex, add_sec_ex_ex
 from planner.engine.score import node_vector
 from planner.engine.state import InstState, NodeState
-from planner.capacity.stats import cluster_stats, stats_score, update_stats
-from planner.engine.fastscore import Scorer
 
 FAIL_MODES = ("FailMem", "FailDisk", "FailCPU", "FailN1", "FailTags", "FailMig", "FailDiskCount",
               "FailSpindles", "FailInternal")
