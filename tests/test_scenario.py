@@ -178,3 +178,15 @@ def test_capacity_after_the_changes_equals_real_hspace(tmp_path: Path, name: str
         spec = f"{f.disk},{f.memory},{f.vcpus}"
         assert row["after"] == _hspace_count(tmp_path / "after.data", spec), row
         assert row["before"] == _hspace_count(MIMIC, spec), row
+
+
+def test_user_catalog_adds_a_model(tmp_path: Path, capsys) -> None:
+    (tmp_path / "mine.yaml").write_text("nodes:\n  - {name: tiny-box, memory: 64G, disk: 2TB, cpus: 8}\n")
+    s = tmp_path / "s.yaml"
+    s.write_text(f"cluster: {{file: {MIMIC}}}\nchanges: [{{add_nodes: {{model: tiny-box}}}}]\n"
+                 "questions: {rebalance: false}\n")
+    code, out, err = _cli(capsys, ["whatif", str(s), "--models", str(tmp_path / "mine.yaml"), "--json"])
+    assert code == 0, err
+    assert '"after"' in out
+    b = build(load_scenario(s), (str(tmp_path / "mine.yaml"),))
+    assert (b.after.nodes[-1].t_mem, b.after.nodes[-1].t_dsk) == (65536.0, float(2 * 10**12 // 2**20))

@@ -47,9 +47,10 @@ def start(s: Scenario, catalog: Catalog) -> Cluster:
     return read_rapi(p) if p.is_dir() or p.suffix == ".json" else read_text(p)
 
 
-def build(s: Scenario) -> Built:
-    """Load the catalog, the starting cluster, and apply the changes in order."""
-    catalog = load_catalog(*(s.resolve(m) for m in s.models))
+def build(s: Scenario, models: tuple[str, ...] = ()) -> Built:
+    """Load the catalog (the shipped one, the scenario's ``models`` files, then ``models``), the
+    starting cluster, and apply the changes in order."""
+    catalog = load_catalog(*(s.resolve(m) for m in s.models), *models)
     for k, name in enumerate(s.questions.capacity):
         if name not in catalog.flavors:
             raise _fail(s, f"questions.capacity.{k}", f"unknown flavor '{name}'")

@@ -82,9 +82,9 @@ def flavor_capacity(c: Cluster, spec: Spec, template: str) -> int:
 
 
 def whatif(scenario: Scenario, time_limit: float | None = None, methods: tuple[str, ...] | None = None,
-           seed: int | None = None) -> WhatIf:
-    """Build the scenario's clusters and answer its questions."""
-    b = build(scenario)
+           seed: int | None = None, models: tuple[str, ...] = ()) -> WhatIf:
+    """Build the scenario's clusters and answer its questions (``models``: extra catalog files/dirs)."""
+    b = build(scenario, models)
     q = scenario.questions
     before = score_group(b.before) if b.before.instances or b.before.nodes else None
     after = score_group(b.after)

@@ -27,16 +27,18 @@ def _table(title: str, frame, fmt: dict):
 @click.option("--method", "methods", multiple=True, type=click.Choice(["greedy", "cpsat"]),
               help="Rebalance with these methods only (default: the scenario's questions.methods).")
 @click.option("--seed", type=int, default=None, help="CP-SAT seed (default: the scenario's).")
+@click.option("--models", "models", multiple=True, type=click.Path(exists=True),
+              help="Extra catalog YAML file or directory (node models, flavors); repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def command(scenario: str, time_limit: float | None, methods: tuple[str, ...], seed: int | None,
-            as_json: bool) -> None:
+            models: tuple[str, ...], as_json: bool) -> None:
     """Answer SCENARIO (YAML): before/after score and N+1, capacity per flavor, the rebalance it needs."""
     from rich.console import Console
 
     from planner.scenario.spec import load_scenario
     from planner.scenario.whatif import whatif
 
-    w = whatif(load_scenario(scenario), time_limit, methods or None, seed)
+    w = whatif(load_scenario(scenario), time_limit, methods or None, seed, models)
     if as_json:
         click.echo(json.dumps(w.to_json(), indent=2, default=str))
         return
