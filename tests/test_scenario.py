@@ -166,7 +166,7 @@ def _hspace_count(path: Path, spec: str) -> int:
 
 
 @oracle("hspace")
-@pytest.mark.parametrize("name", ["growth", "drain-node", "lost-node"])
+@pytest.mark.parametrize("name", ["growth", "drain-node", "lost-node", "policy-change"])
 def test_capacity_after_the_changes_equals_real_hspace(tmp_path: Path, name: str) -> None:
     """The changed cluster, written as htools text, gives real hspace the counts whatif reports."""
     s = load_scenario(SCEN / f"{name}.yaml")
@@ -176,8 +176,8 @@ def test_capacity_after_the_changes_equals_real_hspace(tmp_path: Path, name: str
     for row in w.capacity:
         f = cat.flavor(row["flavor"])
         spec = f"{f.disk},{f.memory},{f.vcpus}"
-        assert row["after"] == _hspace_count(tmp_path / "after.data", spec), row
-        assert row["before"] == _hspace_count(MIMIC, spec), row
+        assert row["after"] == _hspace_count(tmp_path / "after.data", spec, f.disk_template), row
+        assert row["before"] == _hspace_count(MIMIC, spec, f.disk_template), row
 
 
 def test_user_catalog_adds_a_model(tmp_path: Path, capsys) -> None:
