@@ -155,12 +155,13 @@ def test_generated_cluster_is_seeded_and_keeps_n1_and_the_hard_limits() -> None:
         assert all(i.pnode != i.snode for i in a.instances)
 
 
-def _hspace_count(path: Path, spec: str) -> int:
+def _hspace_count(path: Path, spec: str, template: str) -> int:
     import subprocess
 
     from tests.helpers import HSPACE
 
-    out = subprocess.run([HSPACE or "hspace", "-t", str(path), "--standard-alloc", spec, "--machine-readable"],
+    out = subprocess.run([HSPACE or "hspace", "-t", str(path), "--standard-alloc", spec, "--disk-template", template,
+                          "--machine-readable"],
                          capture_output=True, text=True, timeout=120).stdout
     return int(re.search(r"^HTS_ALLOC_INSTANCES=(\d+)$", out, re.M).group(1))
 
