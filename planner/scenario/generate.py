@@ -43,7 +43,7 @@ def used_share(c: Cluster) -> float:
 
 
 def fill(c: Cluster, flavors: dict[str, float], memory_used: float, catalog: Catalog, seed: int = 1,
-         batch: int = 4) -> Cluster:
+         batch: int = 16) -> Cluster:
     """Add instances of the weighted flavor mix (seeded draws) until ``memory_used`` of the memory is
     used or no flavor fits any more; each batch is placed by hail's allocation (N+1 kept)."""
     rng = random.Random(seed)
