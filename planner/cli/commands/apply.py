@@ -114,7 +114,8 @@ def command(plan_file, url, insecure, ca, timeout, dry_run, jobs_per_day, window
     from planner.execution.dayplan import parse_window
     from planner.io.rapi import read_rapi
     from planner.io.rapi_http import HttpOptions
-    from planner.live.apply import ApplyOptions, Runner, dry_run as dry, header
+    from planner.live.apply import ApplyOptions, Runner, header
+    from planner.live.apply import dry_run as dry
     from planner.live.client import GanetiClient
     from planner.live.gate import Gate
     from planner.live.journal import Journal
