@@ -142,7 +142,9 @@ class VCluster:
             if sfs.exists():
                 sfs.rmdir()
             sfs.symlink_to(shared)
-            (d / "etc/ganeti/file-storage-paths").write_text(f"{shared}\n{sfs}\n/srv/ganeti/shared-file-storage\n")
+        paths = [str(shared)] + [str(self.root / n / "srv/ganeti/shared-file-storage") for n in self.nodes]
+        for n in self.nodes:  # the cluster's path is the master's, every node must accept it
+            (self.root / n / "etc/ganeti/file-storage-paths").write_text("\n".join(paths) + "\n")
         self.gnt("gnt-cluster init --no-etc-hosts --no-ssh-init --master-netdev=lo --enabled-hypervisors=fake "
                  "--enabled-disk-templates=diskless,sharedfile --ipolicy-disk-templates=diskless,sharedfile "
                  f"--ipolicy-vcpu-ratio=32 --ipolicy-bounds-specs={BOUNDS} cluster")
