@@ -168,11 +168,9 @@ def pareto(cluster: ClusterLike, by: str = "moves", points: tuple[int, ...] = (0
     >>> list(r.to_frame()["moves"]), sorted(set(r.curves["method"]))
     ([0, 1, 2], ['cpsat', 'greedy'])
     """
-    import pandas as pd
-
     from planner.report.compare import pareto as run_pareto
     from planner.report.compare import run_hbal
-    from planner.report.frames import curve_frame
+    from planner.report.story import pareto_curves
 
     if by not in ("moves", "gb"):
         raise PlannerError(None, None, f"by must be 'moves' or 'gb', not '{by}'")
@@ -180,12 +178,6 @@ def pareto(cluster: ClusterLike, by: str = "moves", points: tuple[int, ...] = (0
     tl = time_limit if time_limit is not None else (3.0 if fast() else 10.0)
     pts = run_pareto(c, lo, list(points), by, tl)
     g = balance(c, "greedy", group=group, jobs_per_day=None, window=None).plan
-    curves = [curve_frame("greedy", g.initial_score, g.steps)]
     path = _path_of(cluster, c) if with_hbal else None
     h = run_hbal(path, c, group) if path else None
-    if h is not None:
-        curves.append(curve_frame("hbal", h.initial_score, h.steps))
-    cp = pts.dropna(subset=["cpsat_score"])
-    curves.append(pd.DataFrame({"method": "cpsat", "moves": cp["cpsat_moves"], "gb": cp["cpsat_gb"],
-                                "score": cp["cpsat_score"]}))
-    return ParetoResult(pts, pd.concat(curves, ignore_index=True), by)
+    return ParetoResult(pts, pareto_curves(pts, g, h), by)

@@ -20,7 +20,7 @@ from planner.domain.model import Cluster
 from planner.domain.plan import Plan
 from planner.engine.score import ScoreReport
 from planner.engine.state import GroupState
-from planner.report.story import Scheduled, summary_row
+from planner.report.story import Scheduled, summary_row, usage_states
 
 
 def _fmt(v: Any) -> str:
@@ -187,7 +187,8 @@ class PlanResult(Result):
             return self.schedule.plot(title)
         from planner.report.plots import node_usage
 
-        return node_usage(usage_states(self.scheduled.cluster, {self.plan.method: self.scheduled}), title)
+        s = self.scheduled
+        return node_usage(usage_states(s.cluster, {self.plan.method: s.final}, s.load_opts), title)
 
     def __repr__(self) -> str:
         p = self.plan
@@ -203,19 +204,6 @@ def _alias(cluster: Cluster):
     from planner.report.text import suffix_stripper
 
     return suffix_stripper(common_suffix([n.name for n in cluster.nodes] + [i.name for i in cluster.instances]))
-
-
-def usage_states(cluster: Cluster, after: dict[str, Scheduled]) -> dict[str, pd.DataFrame]:
-    """``before`` and each plan's final state as :func:`planner.report.frames.usage_frame` frames."""
-    from planner.engine.summary import load_selected
-    from planner.report.frames import usage_frame
-
-    first = next(iter(after.values()), None)
-    lo = first.load_opts if first is not None else None
-    states = {"before": usage_frame(load_selected(cluster, lo.group if lo else None, lo))}
-    for name, s in after.items():
-        states[name] = usage_frame(load_selected(s.final, s.load_opts.group, s.load_opts))
-    return states
 
 
 @dataclass(repr=False)
@@ -241,7 +229,8 @@ class CompareResult(Result):
         from planner.report.plots import node_usage
 
         first = next(iter(self.plans.values())).scheduled
-        return node_usage(usage_states(first.cluster, {k: p.scheduled for k, p in self.plans.items()}), title)
+        finals = {k: p.final for k, p in self.plans.items()}
+        return node_usage(usage_states(first.cluster, finals, first.load_opts), title)
 
     def _repr_html_(self) -> str:
         return self.to_frame().to_html(index=False, float_format=lambda v: f"{v:.4f}")

@@ -111,7 +111,7 @@ def gantt(jobs: pd.DataFrame, title: str | None = None) -> Figure:
     ``jobs``: columns ``node``, ``instance``, ``jobset``, ``day``, ``start_h``, ``end_h``
     (:func:`planner.report.frames.gantt_frame`).
     """
-    nodes = list(dict.fromkeys(jobs["node"]))
+    nodes = sorted(dict.fromkeys(jobs["node"]))
     fig, ax = plt.subplots(figsize=(10, 0.45 * max(len(nodes), 2) + 1.4), layout="constrained")
     row = {n: k for k, n in enumerate(nodes)}
     for js, df in jobs.groupby("jobset"):
@@ -125,9 +125,10 @@ def gantt(jobs: pd.DataFrame, title: str | None = None) -> Figure:
     ax.set_yticks(range(len(nodes)), [_short(n) for n in nodes], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("working hours (days one after another; shaded: every other jobset)")
-    ax.legend(fontsize=8, loc="lower right", ncol=min(jobs["day"].nunique(), 6) if len(jobs) else 1)
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False,
+              ncol=min(jobs["day"].nunique(), 8) if len(jobs) else 1)
     if title:
-        ax.set_title(title)
+        fig.suptitle(title)
     return fig
 
 

@@ -127,3 +127,32 @@ def summary_row(s: Scheduled) -> dict:
             "final_score": p.final_score, "n1_after": len(after.n1_fail_nodes), "moves": len(p.steps),
             "gb_copied": p.gb_copied, "migrations": p.migrations, "jobsets": len(p.jobsets), "hours": hours,
             "days": len(s.days), "verified": p.extra.get("verified"), "plan_s": p.wall_s}
+
+
+def usage_states(cluster: Cluster, finals: dict[str, Cluster], load_opts: LoadOptions | None = None) -> dict:
+    """``before`` and each final state as :func:`planner.report.frames.usage_frame` frames (for
+    :func:`planner.report.plots.node_usage`)."""
+    from planner.engine.summary import load_selected
+    from planner.report.frames import usage_frame
+
+    lo = load_opts or LoadOptions()
+    states = {"before": usage_frame(load_selected(cluster, lo.group, lo))}
+    for name, final in finals.items():
+        states[name] = usage_frame(load_selected(final, lo.group, lo))
+    return states
+
+
+def pareto_curves(points, greedy: Plan, hbal: Plan | None = None):
+    """One long frame (method, moves, gb, score) for :func:`planner.report.plots.pareto`: greedy's and
+    hbal's prefixes, and the CP-SAT solves of :func:`planner.report.compare.pareto`'s ``points``."""
+    import pandas as pd
+
+    from planner.report.frames import curve_frame
+
+    curves = [curve_frame("greedy", greedy.initial_score, greedy.steps)]
+    if hbal is not None:
+        curves.append(curve_frame("hbal", hbal.initial_score, hbal.steps))
+    cp = points.dropna(subset=["cpsat_score"])
+    curves.append(pd.DataFrame({"method": "cpsat", "moves": cp["cpsat_moves"], "gb": cp["cpsat_gb"],
+                                "score": cp["cpsat_score"]}))
+    return pd.concat(curves, ignore_index=True)
