@@ -23,7 +23,7 @@ from planner.domain.model import Cluster
 from planner.domain.schedule import Timing
 from planner.engine.state import LoadOptions
 from planner.report.story import JOBS_PER_DAY, WINDOW, Scheduled, cpsat_options, schedule_days, side_by_side
-from planner.results import CompareResult, ParetoResult, PlanResult, ScheduleResult, ScoreResult
+from planner.results import CompareResult, ParetoResult, PlanResult, ReportResult, ScheduleResult, ScoreResult
 
 ClusterLike = Cluster | str | Path
 
@@ -181,3 +181,25 @@ def pareto(cluster: ClusterLike, by: str = "moves", points: tuple[int, ...] = (0
     path = _path_of(cluster, c) if with_hbal else None
     h = run_hbal(path, c, group) if path else None
     return ParetoResult(pts, pareto_curves(pts, g, h), by)
+
+
+def report(cluster: ClusterLike, html: str | Path | None = None, goal: str = "gb", time_limit: float | None = None,
+           with_hbal: bool = True, seed: int = 1, group: str | None = None, jobs_per_day: int | None = JOBS_PER_DAY,
+           window: str | None = WINDOW) -> ReportResult:
+    """The self-contained HTML report (what ``planner report FILE --html OUT`` writes); saved to
+    ``html`` when given.
+
+    >>> r = report("tests/data/n1quirk.data", time_limit=1, with_hbal=False)
+    >>> r.summary()["score before"], "<img" in r.html, "https://" in r.html
+    (3.31686197, True, False)
+    """
+    from planner.report.page import build
+
+    c = load(cluster)
+    source = str(cluster) if not isinstance(cluster, Cluster) else c.origin
+    data, plans = build(c, source, _time_limit(c, time_limit), goal, seed, with_hbal, jobs_per_day, window,
+                        LoadOptions(group=group))
+    out = ReportResult(data, {k: PlanResult(s) for k, s in plans.items()})
+    if html is not None:
+        out.save(html)
+    return out

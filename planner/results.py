@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -169,16 +170,16 @@ class PlanResult(Result):
 
     def commands(self) -> str:
         """The jobsets and their ``gnt-instance`` commands, as ``hbal -C`` prints them."""
-        from planner.report.text import commands_text
+        from planner.report.text import alias_of, commands_text
 
-        return commands_text(self.plan, _alias(self.scheduled.cluster))
+        return commands_text(self.plan, alias_of(self.scheduled.cluster))
 
     def script(self) -> str:
         """A runnable ``/bin/sh`` script (jobs of a jobset in parallel when the schedule allows)."""
-        from planner.report.text import script_text
+        from planner.report.text import alias_of, script_text
 
         sched = self.plan.schedule
-        return script_text(self.plan, _alias(self.scheduled.cluster), parallel=sched is not None
+        return script_text(self.plan, alias_of(self.scheduled.cluster), parallel=sched is not None
                            and sched.status != "sequential")
 
     def plot(self, kind: str = "nodes", title: str | None = None):
@@ -197,13 +198,6 @@ class PlanResult(Result):
 
     def _caption(self) -> str:
         return f"{self.plan.method} plan"
-
-
-def _alias(cluster: Cluster):
-    from planner.engine.state import common_suffix
-    from planner.report.text import suffix_stripper
-
-    return suffix_stripper(common_suffix([n.name for n in cluster.nodes] + [i.name for i in cluster.instances]))
 
 
 @dataclass(repr=False)
@@ -266,3 +260,38 @@ class ParetoResult(Result):
     def __repr__(self) -> str:
         s = self.summary()
         return f"<Pareto by {self.by}: {s['points']} budgets, CP-SAT <= greedy on {s['cpsat_better_or_equal']}>"
+
+
+@dataclass(repr=False)
+class ReportResult(Result):
+    """The report page (self-contained HTML) and the plans it shows."""
+
+    data: Any  #: planner.report.html.ReportData
+    plans: dict[str, PlanResult] = field(default_factory=dict)
+
+    @property
+    def html(self) -> str:
+        from planner.report.html import render
+
+        return render(self.data)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page to ``path`` (its folder is made when missing)."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(self.html)
+        return p
+
+    def summary(self) -> dict[str, Any]:
+        return dict(self.data.summary)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per method, as in the page."""
+        return pd.DataFrame(self.data.methods)
+
+    def __repr__(self) -> str:
+        s = self.data.summary
+        return f"<Report {self.data.title}: {s['moves']} moves, {s['GiB copied']:.0f} GiB, {s['days']} day(s)>"
+
+    def _caption(self) -> str:
+        return self.data.title
