@@ -1,4 +1,7 @@
-"""Figures (matplotlib, Agg backend; each function returns the Figure and shows nothing).
+"""Figures (matplotlib; each function returns the Figure and shows nothing).
+
+Figures are made without pyplot (``Figure()``), so nothing is kept open or shown twice in Jupyter,
+and PNGs are rendered by Agg on any machine, with or without a display.
 
 Every function takes plain pandas frames whose columns are documented, so a notebook can plot its
 own numbers as well as the planner's:
@@ -17,15 +20,11 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from planner.report.frames import USAGE  # noqa: E402
+from planner.report.frames import USAGE
 
 #: one colour per method, the same in every figure
 COLOURS = {"before": "#9e9e9e", "greedy": "#e07b39", "hbal": "#b5302a", "cpsat": "#2a6fb5"}
@@ -36,11 +35,17 @@ def _colour(label: str, k: int) -> str:
 
 
 def to_png(fig: Figure, dpi: int = 90) -> bytes:
-    """The figure as PNG bytes (and closed: figures are not kept by pyplot)."""
+    """The figure as PNG bytes (rendered by Agg)."""
     buf = io.BytesIO()
+    FigureCanvasAgg(fig)
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
+
+
+def figure(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (7, 3.6), **kw):
+    """A new pyplot-free figure and its axes (``Figure.subplots``)."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, **kw)
 
 
 def save(fig: Figure, path: str, dpi: int = 90) -> None:
@@ -57,7 +62,7 @@ def node_usage(states: dict[str, pd.DataFrame], title: str | None = None) -> Fig
     """
     labels = list(states)
     names = list(next(iter(states.values()))["name"]) if states else []
-    fig, axes = plt.subplots(1, len(USAGE), figsize=(4.2 * len(USAGE), 3.4), layout="constrained")
+    fig, axes = figure(1, len(USAGE), figsize=(4.2 * len(USAGE), 3.4))
     width = 0.8 / max(len(labels), 1)
     for ax, (col, label) in zip(axes, USAGE, strict=True):
         for k, state in enumerate(labels):
@@ -87,7 +92,7 @@ def pareto(curves: pd.DataFrame, title: str | None = None) -> Figure:
     (greedy, hbal: :func:`planner.report.frames.curve_frame`) are drawn as steps, others (CP-SAT
     solves under budgets) as points joined by a line, each sorted by the x axis.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained", sharey=True)
+    fig, axes = figure(1, 2, figsize=(10, 3.6), sharey=True)
     for ax, x, label in ((axes[0], "moves", "moves"), (axes[1], "gb", "GiB copied")):
         for k, (method, df) in enumerate(curves.groupby("method", sort=False)):
             df = df.dropna(subset=["score"]).sort_values(x)
@@ -112,7 +117,7 @@ def gantt(jobs: pd.DataFrame, title: str | None = None) -> Figure:
     (:func:`planner.report.frames.gantt_frame`).
     """
     nodes = sorted(dict.fromkeys(jobs["node"]))
-    fig, ax = plt.subplots(figsize=(10, 0.45 * max(len(nodes), 2) + 1.4), layout="constrained")
+    fig, ax = figure(figsize=(10, 0.45 * max(len(nodes), 2) + 1.4))
     row = {n: k for k, n in enumerate(nodes)}
     for js, df in jobs.groupby("jobset"):
         if js % 2 == 0:
@@ -138,7 +143,7 @@ def capacity_sweep(counts: pd.DataFrame, x: str = "k", title: str | None = None)
     ``counts``: columns ``x`` (the swept value, e.g. nodes bought), ``flavor``, ``count``; an optional
     boolean ``n1_ok`` marks points where N+1 holds (drawn filled; hollow where it fails).
     """
-    fig, ax = plt.subplots(figsize=(7, 3.6), layout="constrained")
+    fig, ax = figure(figsize=(7, 3.6))
     for k, (flavor, df) in enumerate(counts.groupby("flavor", sort=False)):
         df = df.sort_values(x)
         line, = ax.plot(df[x], df["count"], marker="o", label=str(flavor), color=f"C{k % 10}")
@@ -162,8 +167,7 @@ def n1_headroom(headroom: pd.DataFrame, value: str = "headroom_mb", title: str |
     """
     failed = list(dict.fromkeys(headroom["failed"]))
     nodes = list(dict.fromkeys(headroom["node"]))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(failed) * max(len(nodes) - 1, 1) * 0.35 + 2), 3.6),
-                           layout="constrained")
+    fig, ax = figure(figsize=(max(6.0, 1.1 * len(failed) * max(len(nodes) - 1, 1) * 0.35 + 2), 3.6))
     width = 0.8 / max(len(nodes), 1)
     for k, node in enumerate(nodes):
         df = headroom[headroom["node"] == node].set_index("failed").reindex(failed)
