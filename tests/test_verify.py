@@ -123,6 +123,14 @@ def test_unknown_names_and_inconsistent_kinds(c: Cluster) -> None:
     rejected(verify(c, plan(st("e1", "fa", "nB", ""))), "move_kind", 1)
 
 
+def test_a_drbd_move_on_an_external_instance_names_its_template(c: Cluster) -> None:
+    """An operator asking for replace-disks on a shared-storage instance is told why, not about secondaries."""
+    r = verify(c, plan(st("e1", "r", "nB", "nB:nC")))
+    rejected(r, "move_kind", 1)
+    assert f"r does not apply to a {c.instances[[i.name for i in c.instances].index('e1')].disk_template}" \
+        in r.message()
+
+
 def test_stops_at_first_violation_and_reports_state_before_it(c: Cluster) -> None:
     r = verify(c, plan(GOOD, st("i1", "r", "nA:nB", "nA:nD"), st("nope", "f", "x:y", "y:x")))
     assert r.step == 2 and r.steps_checked == 1

@@ -167,13 +167,13 @@ class Replay:
         v = movable(MoveCheck(inst, st.move, (p, s), (p, s), self.usages, self.ignore_soft))
         if v is not None:
             return v
-        if isinstance(new, str):
-            return self._v("move_kind", f"{new}: {st.move} does not lead to "
-                           f"{st.to_primary}{':' + st.to_secondary if st.to_secondary else ''}", st.instance)
         external = inst.disk_template in EXTERNAL_MIRROR_TEMPLATES
         if external != (st.move == "fa"):
             return self._v("move_kind", f"{st.move} does not apply to a {inst.disk_template} instance",
                            st.instance)
+        if isinstance(new, str):
+            return self._v("move_kind", f"{new}: {st.move} does not lead to "
+                           f"{st.to_primary}{':' + st.to_secondary if st.to_secondary else ''}", st.instance)
         if not self.transient or st.move == "fa":
             return self._move(j, st.move, new[2])
         saved = list(self.usages), self.place[j]

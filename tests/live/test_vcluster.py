@@ -26,13 +26,13 @@ PY = sys.executable
 TRANSCRIPT = Path("/tmp/planner-vcluster-transcript.txt")
 
 
-def env(vc: VCluster, password: str = RAPI_PASSWORD) -> dict[str, str]:
+def env(vc: VCluster, password: str = RAPI_PASSWORD, verify: str = "0") -> dict[str, str]:
     return vc.env() | {"PLANNER_RAPI_USER": RAPI_USER, "PLANNER_RAPI_PASSWORD": password,
-                       "PLANNER_RAPI_VERIFY": "0", "PYTHONPATH": str(REPO)}
+                       "PLANNER_RAPI_VERIFY": verify, "PYTHONPATH": str(REPO)}
 
 
-def planner(vc: VCluster, *args: str, password: str = RAPI_PASSWORD) -> subprocess.CompletedProcess:
-    return vc.run(PY, "-m", "planner.cli.main", *args, check=False, env=env(vc, password))
+def planner(vc: VCluster, *args: str, password: str = RAPI_PASSWORD, verify: str = "0") -> subprocess.CompletedProcess:
+    return vc.run(PY, "-m", "planner.cli.main", *args, check=False, env=env(vc, password, verify))
 
 
 def note(title: str, text: str) -> None:
@@ -47,7 +47,14 @@ def placement(vc: VCluster) -> dict[str, tuple[str, str]]:
 
 
 def job_ids(vc: VCluster) -> list[int]:
-    return sorted(int(j["id"]) for j in json.loads(vc.run("curl", "-sk", vc.url + "/2/jobs").stdout))
+    """The ids of the cluster's instance jobs (node jobs the tests submit themselves are left out)."""
+    jobs = json.loads(vc.run("curl", "-sk", vc.url + "/2/jobs?bulk=1").stdout)
+    return sorted(int(j["id"]) for j in jobs if all(s.startswith("INSTANCE_") for s in j["summary"]))
+
+
+def elsewhere(vc: VCluster, instance: str) -> str:
+    """A node other than the instance's primary now."""
+    return {"node1": "node2", "node2": "node3", "node3": "node1"}[placement(vc)[instance][0]]
 
 
 def moves(vc: VCluster, *pairs: tuple[str, str], jobsets: list[list[int]] | None = None) -> Plan:
@@ -70,18 +77,21 @@ def score_of(vc: VCluster) -> float:
 
 
 def test_live_score_equals_hbal(vc: VCluster) -> None:
-    """Memory free follows the host's, so the hbal read is taken between two equal planner reads."""
-    for _ in range(4):
+    """Memory free follows the host's: hbal's read is taken between two planner reads, and hbal's
+    printed score (8 decimals) must equal one of them; a few tries ride out a changing host."""
+    seen = []
+    for _ in range(8):
         before = score_of(vc)
         out = vc.run("hbal", "-m", "cluster", "-l", "0").stdout
         after = score_of(vc)
         m = re.search(r"Initial score: (\S+)", out)
         assert m, out
-        if before == after:
+        seen.append((before, m.group(1), after))
+        if m.group(1) in (f"{before:.8f}", f"{after:.8f}"):
             break
-    note("score", f"planner {before:.8f}, hbal -m: {m.group(1)}")
-    assert before == after, "the cluster's free memory kept changing"
-    assert abs(before - float(m.group(1))) < 5e-9
+    note("score", "\n".join(f"planner {b:.8f}, hbal -m: {h}, planner {a:.8f}" for b, h, a in seen))
+    before, got, after = seen[-1]
+    assert got in (f"{before:.8f}", f"{after:.8f}"), seen
 
 
 def test_plan_applies_to_completion(vc: VCluster, tmp_path: Path) -> None:
@@ -96,9 +106,8 @@ def test_plan_applies_to_completion(vc: VCluster, tmp_path: Path) -> None:
 
 
 def test_failed_job_then_resume(vc: VCluster, tmp_path: Path) -> None:
-    plan = moves(vc, ("s1", "node1"), ("s4", "node3"))
-    if placement(vc)["s4"][0] == "node3":
-        plan = moves(vc, ("s1", "node1"), ("s4", "node2"))
+    s4 = "node2" if placement(vc)["s4"][0] == "node3" else "node3"  # node1 (the master) stays online
+    plan = moves(vc, ("s1", elsewhere(vc, "s1")), ("s4", s4))
     target = plan.steps[1].to_primary
     path, journal = write(tmp_path, plan), tmp_path / "j"
     ids_before = job_ids(vc)
@@ -113,7 +122,7 @@ def test_failed_job_then_resume(vc: VCluster, tmp_path: Path) -> None:
         assert st.units["1.1.1"].status == "success" and st.units["2.1.1"].status == "error"
         assert "offline" in st.units["2.1.1"].error
     finally:
-        vc.gnt(f"gnt-node modify -O no {target}")
+        vc.gnt(f"gnt-node modify --force -O no {target}")
     p = planner(vc, "apply", "--resume", str(journal), "--insecure")
     note("resume after the node is back online", p.stderr)
     assert p.returncode == 0, p.stderr
@@ -170,7 +179,7 @@ def test_replace_disks_gives_ganetis_error(vc: VCluster, tmp_path: Path) -> None
 
 
 def test_unreachable_and_unauthorised(vc: VCluster, tmp_path: Path) -> None:
-    path = str(write(tmp_path, moves(vc, ("s1", "node3"))))
+    path = str(write(tmp_path, moves(vc, ("s1", elsewhere(vc, "s1")))))
     p = planner(vc, "apply", path, "--rapi", "https://10.99.0.77:5080", "--insecure", "--timeout", "5")
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "cannot connect" in p.stderr
     p = planner(vc, "apply", path, "--rapi", vc.url, "--insecure", "--journal", str(tmp_path / "k"),
@@ -178,13 +187,15 @@ def test_unreachable_and_unauthorised(vc: VCluster, tmp_path: Path) -> None:
     note("unreachable / unauthorised", p.stderr)
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "HTTP 401" in p.stderr
     assert "wrong" not in p.stderr
-    p = planner(vc, "apply", path, "--rapi", vc.url, "--timeout", "5")  # TLS verification is on by default
-    assert p.returncode == 2 and "TLS error" in p.stderr
+    before = job_ids(vc)
+    p = planner(vc, "apply", path, "--rapi", vc.url, "--timeout", "5", verify="")  # TLS verification on by default
+    assert p.returncode == 2 and "TLS error" in p.stderr, p.stderr
+    assert job_ids(vc) == before
 
 
 def test_dry_run_submits_nothing(vc: VCluster, tmp_path: Path) -> None:
     before = job_ids(vc)
-    plan = moves(vc, ("s1", "node3"), ("s2", "node1"))
+    plan = moves(vc, ("s1", elsewhere(vc, "s1")), ("s2", elsewhere(vc, "s2")))
     p = planner(vc, "apply", str(write(tmp_path, plan)), "--rapi", vc.url, "--insecure", "--dry-run")
     note("dry run", p.stdout)
     assert p.returncode == 0, p.stderr
