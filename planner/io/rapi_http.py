@@ -18,7 +18,6 @@ import netrc
 import os
 import re
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +99,10 @@ class RapiHttp:
         self.session.headers.update({"Accept": "application/json", "User-Agent": "planner"})
         self.session.auth = credentials(urlparse(self.base).hostname or "", self.fail)
         self.verify = tls_verify_setting(self.opts.verify)
+        if self.verify is False:  # asked for: do not warn on every request (warning filters are not per thread)
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
     def fail(self, msg: str) -> PlannerError:
         return PlannerError(self.base, None, msg)
@@ -117,22 +120,20 @@ class RapiHttp:
         rq, t = self._rq, timeout or self.opts.timeout
         data = None if body is None else json.dumps(body)
         headers = {"Content-Type": "application/json"} if data is not None else {}
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Unverified HTTPS request")
-            try:
-                return self.session.request(method, self.base + path, data=data, headers=headers,
-                                            verify=self.verify, timeout=(min(15.0, t), t))
-            except rq.Timeout:
-                raise self.fail(f"{method} {path}: timed out after {t:g} s") from None
-            except rq.exceptions.SSLError as e:
-                raise self.fail(f"{method} {path}: TLS error ({reason(e)}); "
-                                "use --ca FILE, or --insecure for a self-signed certificate") from None
-            except rq.ConnectionError as e:
-                if _transient(e):
-                    return e
-                raise self.fail(f"{method} {path}: cannot connect: {reason(e)}") from None
-            except (rq.RequestException, OSError) as e:
-                raise self.fail(f"{method} {path}: {reason(e)}") from None
+        try:
+            return self.session.request(method, self.base + path, data=data, headers=headers,
+                                        verify=self.verify, timeout=(min(15.0, t), t))
+        except rq.Timeout:
+            raise self.fail(f"{method} {path}: timed out after {t:g} s") from None
+        except rq.exceptions.SSLError as e:
+            raise self.fail(f"{method} {path}: TLS error ({reason(e)}); "
+                            "use --ca FILE, or --insecure for a self-signed certificate") from None
+        except rq.ConnectionError as e:
+            if _transient(e):
+                return e
+            raise self.fail(f"{method} {path}: cannot connect: {reason(e)}") from None
+        except (rq.RequestException, OSError) as e:
+            raise self.fail(f"{method} {path}: {reason(e)}") from None
 
     def request(self, method: str, path: str, body: Any = None, timeout: float | None = None):
         """The response (status 200), retrying transient failures; any other outcome is a PlannerError."""

@@ -36,6 +36,11 @@ def vc():
     why = missing()
     if why or os.environ.get("PLANNER_NO_VCLUSTER"):
         pytest.skip(f"no Ganeti virtual cluster: {why or 'PLANNER_NO_VCLUSTER is set'}")
+    attach = os.environ.get("PLANNER_VCLUSTER_ATTACH")  # NAME:ROOT of a cluster kept up by hand (debugging)
+    if attach:
+        name, root = attach.split(":", 1)
+        yield VCluster(name=name, root=root)
+        return
     hosts = Path("/etc/hosts").read_bytes()
     c = VCluster(name=f"plnvc{os.getpid() % 100000}")
     try:

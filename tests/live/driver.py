@@ -2,6 +2,7 @@
 
     python -m tests.live.driver apply PLAN JOURNAL URL [--offline-at KEY NODE CMD]
     python -m tests.live.driver job URL KIND INSTANCE TARGET
+    python -m tests.live.driver snapshot URL DIR
 
 The hook sets NODE offline (``CMD gnt-node modify -O yes NODE``) after apply has checked the jobset
 and just before it submits unit KEY, so Ganeti itself fails the job.
@@ -54,8 +55,26 @@ def job(url: str, kind: str, instance: str, target: str) -> int:
     return 0
 
 
+def snapshot(url: str, out: str) -> int:
+    """planner's live read (the very bytes it scores), kept as a dump hbal can read with ``-m file://``."""
+    from pathlib import Path
+
+    from planner.api import score_cluster
+    from planner.io.rapi import RESOURCES, parse_rapi
+    from planner.io.rapi_http import RapiHttp
+
+    with RapiHttp(url, HTTP) as http:
+        bodies = [http.get_bytes(path) for _, path in RESOURCES]
+    for (fname, _), body in zip(RESOURCES, bodies, strict=True):
+        (Path(out) / fname).write_bytes(body)
+    print(json.dumps({"score": score_cluster(parse_rapi(*bodies, source=url)).score}))
+    return 0
+
+
 if __name__ == "__main__":
     a = sys.argv[1:]
+    if a[0] == "snapshot":
+        sys.exit(snapshot(a[1], a[2]))
     if a[0] == "apply":
         sys.exit(apply(a[1], a[2], a[3], a[5:8] if len(a) > 4 and a[4] == "--offline-at" else []))
     sys.exit(job(*a[1:5]))

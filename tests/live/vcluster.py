@@ -36,10 +36,10 @@ def missing() -> str | None:
 class VCluster:
     """``nodes`` virtual nodes node1..N at PREFIX.10.., cluster address PREFIX.1, in namespace ``name``."""
 
-    def __init__(self, name: str = "", prefix: str = "10.99.0", nodes: int = 3) -> None:
+    def __init__(self, name: str = "", prefix: str = "10.99.0", nodes: int = 3, root: str = "") -> None:
         self.name = name or f"plnvc{os.getpid() % 100000}"
         self.prefix, self.n = prefix, nodes
-        self.root = Path(tempfile.mkdtemp(prefix=f"{self.name}-"))
+        self.root = Path(root or tempfile.mkdtemp(prefix=f"{self.name}-"))
         self.root.chmod(0o755)  # the daemons run as their own users
         self.etc = Path("/etc/netns") / self.name
         self.nodes = [f"node{k + 1}" for k in range(nodes)]

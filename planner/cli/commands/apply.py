@@ -80,7 +80,7 @@ class Printer:
             self.say(f"  waiting {data['seconds']:.0f} s before job {data['job']} (window / jobs per day)")
 
     def say(self, text: str) -> None:
-        self.console.print(text, markup=False)
+        self.console.print(text, markup=False, soft_wrap=True)
 
 
 @click.command("apply")
