@@ -1,4 +1,4 @@
-# planner: `make run` plans the shipped default cluster, `make test` runs the whole test suite.
+# planner: `make run` plans the shipped default cluster (greedy against CP-SAT, out/report.html), `make test` runs the whole test suite.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# greedy (hbal's plan) and CP-SAT side by side, the CP-SAT plan's commands and day plan, and the HTML report
 run: $(STAMP)
-	$(BIN)/planner balance $(DEFAULT) -C --jobs-per-day 10 --window 09:00-17:00
+	$(BIN)/planner report $(DEFAULT) --html out/report.html --jobs-per-day 10 --window 09:00-17:00
 
 # Ganeti's own test data (htools *.data, RAPI dumps): downloaded, never committed.
 testdata:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent  #: the repository
-SHARED = ROOT.parent / "shared" / "bench"  #: the shared bench clusters and hbal's results
+#: the shared bench clusters and hbal's results (env PLANNER_SHARED_BENCH: elsewhere)
+SHARED = Path(os.environ.get("PLANNER_SHARED_BENCH") or ROOT.parent / "shared" / "bench")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

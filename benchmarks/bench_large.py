@@ -41,8 +41,8 @@ def main() -> None:
             continue
         c = load(f)
         t = time.perf_counter()
-        plan, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.xlarge_time_limit if "xlarge" in f.stem
-                                                        else args.time_limit))
+        limit = args.xlarge_time_limit if "xlarge" in f.stem else args.time_limit
+        plan, _ = balance(c, "cpsat", CpsatOptions(objective="score", time_limit=limit))
         wall = time.perf_counter() - t
         v = verify(c, plan)
         xl = "xlarge" in f.stem

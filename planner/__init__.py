@@ -1,3 +1,39 @@
-"""planner: rebalancing and capacity planning for Ganeti clusters."""
+"""planner: rebalancing and capacity planning for Ganeti clusters.
+
+``import planner as pl`` gives the whole public API; everything loads on first use, so the CLI and
+``import planner.x`` stay fast:
+
+>>> import planner as pl
+>>> round(pl.score("tests/data/n1quirk.data").score, 8)
+3.31686197
+>>> sorted(set(__all__) - {"__version__"}) == sorted(FACADE)
+True
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
+
+#: public name → module that defines it (imported lazily by ``__getattr__``)
+FACADE = {
+    "load": "planner.facade", "score": "planner.facade", "balance": "planner.facade",
+    "compare": "planner.facade", "pareto": "planner.facade", "sequence": "planner.facade",
+    "schedule": "planner.facade", "report": "planner.facade",
+    "PlannerError": "planner.domain.errors",
+}
+__all__ = ["__version__", *FACADE]
+
+
+def __getattr__(name: str):
+    mod = FACADE.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'planner' has no attribute '{name}'")
+    import importlib
+
+    value = getattr(importlib.import_module(mod), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(FACADE))

@@ -18,13 +18,19 @@ from planner.engine.summary import group_report, load_selected, score_group
 
 
 def load(source: str | Path) -> Cluster:
-    """Read a cluster: htools text, a RAPI JSON dump (file or directory), or an http(s) URL."""
+    """Read a cluster: htools text, a RAPI JSON dump (file or directory), an http(s) URL, or a YAML
+    scenario (the cluster after its changes)."""
     s = str(source)
     if s.startswith(("http://", "https://", "file://")):
         from planner.io.rapi import read_rapi
 
         return read_rapi(s)
     p = Path(s)
+    if p.suffix in (".yaml", ".yml"):
+        from planner.scenario.build import build
+        from planner.scenario.spec import load_scenario
+
+        return build(load_scenario(p)).after
     if p.is_dir() or p.suffix == ".json":
         from planner.io.rapi import read_rapi
 

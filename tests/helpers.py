@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-BENCH = ROOT.parent / "shared" / "bench" / "clusters"
+BENCH = Path(os.environ.get("PLANNER_BENCH") or ROOT.parent / "shared" / "bench" / "clusters")  #: env: elsewhere
 SUITE_CANDIDATES = [
     os.environ.get("GANETI_TESTDATA", ""),
     str(ROOT / ".cache/ganeti-testsuite/usr/share/ganeti/testsuite/test/data/htools"),

@@ -34,7 +34,8 @@ def brute_force(path) -> tuple[float, dict]:
 
 def test_tiny_cluster_reaches_the_brute_force_optimum() -> None:
     best, _ = brute_force(DATA / "tiny-skewed.data")
-    plan, _ = balance(load(DATA / "tiny-skewed.data"), "cpsat", CpsatOptions(time_limit=20, workers=1))
+    opts = CpsatOptions(time_limit=20, workers=1, objective="score")
+    plan, _ = balance(load(DATA / "tiny-skewed.data"), "cpsat", opts)
     assert plan.final_score == pytest.approx(best, abs=1e-9)
     assert plan.status == "optimal"
     assert plan.bound is not None and plan.gap is not None and plan.gap < 1e-3
@@ -98,7 +99,7 @@ def test_a_plan_even_when_the_solver_runs_out_of_time() -> None:
     medium = [b for b in bench_files() if "new-node-medium" in b.name]
     if not medium:
         pytest.skip(NO_BENCH)
-    plan, _ = balance(load(medium[0]), "cpsat", CpsatOptions(time_limit=2))
+    plan, _ = balance(load(medium[0]), "cpsat", CpsatOptions(time_limit=2, objective="score"))
     assert plan.status == "feasible" and plan.gap is not None and plan.gap > 0  # it ran out: no proof
     assert verify(load(medium[0]), plan).ok and plan.final_score < plan.initial_score
 
@@ -152,7 +153,7 @@ def test_load_options_hold_inside_the_solver() -> None:
         pytest.skip(NO_BENCH)
     c = load(BENCH / name)
     lo = LoadOptions(offline_nodes=(c.nodes[0].name,))
-    plan, final = balance(c, "cpsat", CpsatOptions(time_limit=8, polish=False, swap_share=0.0), lo)
+    plan, final = balance(c, "cpsat", CpsatOptions(time_limit=8, polish=False, swap_share=0.0, objective="score"), lo)
     gs = load_group(final, lo)
     left = gs.node(0).plist | gs.node(0).slist
     assert all(not gs.instances[k].movable for k in left)  # drained of all that can move (plain disks stay)

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from planner.cli.outputs import check_outputs
+from planner.cli.plot import plot_opt, plot_usage, save_plot
 from planner.cli.schedule import pop_schedule_options, schedule_options
 from planner.domain.errors import PlannerError
 
@@ -34,8 +35,6 @@ def cli() -> None:
 
 cluster_arg = click.argument("cluster", metavar="FILE", default=DEFAULT_CLUSTER)
 group_opt = click.option("--group", "-G", default=None, help="Node group name or UUID (hbal -G).")
-
-
 @cli.command()
 @cluster_arg
 @group_opt
@@ -145,6 +144,9 @@ def _split(s: str) -> tuple[str, ...]:
 @click.option("--max-gb", type=float, default=None, help="CP-SAT: copy at most this many GiB.")
 @click.option("--max-moves", type=int, default=None, help="CP-SAT: at most this many hbal moves.")
 @click.option("--target-score", type=float, default=None, help="CP-SAT: fewest GiB reaching this score.")
+@click.option("--objective", type=click.Choice(["dominant", "score"]), default="dominant", show_default=True,
+              help="CP-SAT without budgets: a plan no worse than greedy's on every axis (dominant), "
+                   "or the lowest score whatever it copies (score).")
 @click.option("--partial-evacuation", is_flag=True,
               help="CP-SAT: leave on offline nodes what --max-moves / --max-gb cannot move off.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
@@ -152,11 +154,13 @@ def _split(s: str) -> tuple[str, ...]:
 @click.option("--commands", "commands_file", type=click.Path(dir_okay=False), help="Write a runnable script.")
 @click.option("--save-state", type=click.Path(dir_okay=False), help="Write the final cluster (htools text).")
 @click.option("--save-plan", type=click.Path(dir_okay=False), help="Write the plan as JSON.")
+@plot_opt
 @schedule_options
-def balance(cluster: str, method: str, as_json: bool, print_commands: bool, commands_file: str | None,
+def balance(cluster: str, method: str, plot_out: str | None, as_json: bool, print_commands: bool,
+            commands_file: str | None,
             save_state: str | None, save_plan: str | None, time_limit: float | None, seed: int, workers: int,
-            max_gb: float | None, max_moves: int | None, target_score: float | None, partial_evacuation: bool,
-            **kw) -> None:
+            max_gb: float | None, max_moves: int | None, target_score: float | None, objective: str,
+            partial_evacuation: bool, **kw) -> None:
     """Plan a rebalancing of FILE (greedy = hbal's algorithm, move for move)."""
     from planner.api import balance as plan_balance
     from planner.api import load, report
@@ -174,7 +178,7 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
     )
 
     so = pop_schedule_options(kw)
-    check_outputs([cluster], [save_state, save_plan, commands_file], [so["save_steps"]])
+    check_outputs([cluster], [save_state, save_plan, commands_file, plot_out], [so["save_steps"]])
     c = load(cluster)
     lo = LoadOptions(group=kw["group"], exclusion_tags=_split(kw["exclusion_tags"]),
                      ignore_dynu=kw["ignore_dynu"], offline_nodes=tuple(kw["offline"]),
@@ -209,7 +213,8 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         from planner.cli.progress import solve_with_progress
 
         plan, final = solve_with_progress(c, lo, len(gs.group_instances), time_limit, seed, workers, max_gb,
-                                          max_moves, target_score, quiet=as_json, evacuate=not partial_evacuation)
+                                          max_moves, target_score, quiet=as_json, evacuate=not partial_evacuation,
+                                          objective=objective)
         if not as_json:
             for k, st in enumerate(plan.steps, start=1):
                 on_step(k, st)
@@ -217,6 +222,7 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         plan, final = plan_balance(c, method, go, lo, on_step=on_step)
     if save_state:
         save_text(final, save_state, inputs=(cluster,))
+    plot_usage(c, lo, {plan.method: final}, plot_out)
     if _write_outputs(c, cluster, plan, so, lo, as_json, print_commands, commands_file, save_plan,
                       hbal_text(plan, imlen, nmlen, alias)[len(plan.steps):], alias):
         return
@@ -227,6 +233,10 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
         err.print(f"[dim]status {plan.status}; surrogate objective {plan.extra.get('surrogate_objective', 0):.6f}, "
                   f"bound {plan.bound:.6f}, gap {plan.gap:.2%}; GB lower bound {plan.gb_lower_bound:.0f}[/dim]")
     err.print(f"[dim]{plan.extra.get('verify', '')}; {plan.extra.get('schedule_check', '')}[/dim]")
+    from planner.cli.progress import objective_lines
+
+    for line in objective_lines(plan):
+        err.print(line)
     if target_score is not None and plan.extra.get("target_reached") is False:
         err.print(f"[yellow]target score {target_score:.8f} not reached within the time limit "
                   f"({plan.wall_s:.0f} s): this is the best plan found (final score {plan.final_score:.8f}); "
@@ -242,23 +252,26 @@ def balance(cluster: str, method: str, as_json: bool, print_commands: bool, comm
 @click.option("--hbal-timeout", type=float, default=300.0, show_default=True)
 @click.option("--time-limit", type=float, default=None, help="CP-SAT seconds (default by size).")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Also write the table as CSV.")
+@plot_opt
 def compare(cluster: str, group: str | None, with_hbal: bool, hbal_timeout: float, time_limit: float | None,
-            csv_out: str | None) -> None:
+            csv_out: str | None, plot_out: str | None) -> None:
     """Greedy, CP-SAT and real hbal side by side: score, moves, GB, jobsets, hours, time to plan."""
-    from planner.api import load
+    from planner.api import apply_placement_of, load
     from planner.cli.progress import default_time_limit
     from planner.cli.render import frame_table
     from planner.engine.state import LoadOptions
     from planner.planners.cpsat import CpsatOptions
     from planner.report.compare import compare as run_compare
 
-    check_outputs([cluster], [csv_out])
+    check_outputs([cluster], [csv_out, plot_out])
     c = load(cluster)
+    lo = LoadOptions(group=group)
     tl = time_limit or default_time_limit(len(c.instances))
-    df, _ = run_compare(cluster, c, LoadOptions(group=group), CpsatOptions(time_limit=tl), with_hbal, hbal_timeout)
+    df, plans = run_compare(cluster, c, lo, CpsatOptions(time_limit=tl), with_hbal, hbal_timeout)
     _console().print(frame_table(df))
     if csv_out:
         df.to_csv(csv_out, index=False)
+    plot_usage(c, lo, {k: apply_placement_of(c, p) for k, p in plans.items()}, plot_out)
 
 
 @cli.command()
@@ -268,7 +281,9 @@ def compare(cluster: str, group: str | None, with_hbal: bool, hbal_timeout: floa
 @click.option("--points", default="0,5,10,20,40", show_default=True, help="Comma list of budgets k.")
 @click.option("--time-limit", type=float, default=10.0, show_default=True, help="CP-SAT seconds per point.")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Also write the curve as CSV.")
-def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: float, csv_out: str | None) -> None:
+@plot_opt
+def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: float, csv_out: str | None,
+           plot_out: str | None) -> None:
     """Best score for at most k moves (or k GiB): greedy prefixes against CP-SAT."""
     from planner.api import load
     from planner.cli.render import frame_table
@@ -279,11 +294,25 @@ def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: fl
         ks = [int(x) for x in points.split(",") if x]
     except ValueError:
         raise PlannerError("--points", None, f"expected integers, got '{points}'") from None
-    check_outputs([cluster], [csv_out])
-    df = run_pareto(load(cluster), LoadOptions(group=group), ks, by, time_limit)
-    _console().print(frame_table(df))
+    from planner.report.compare import default_check
+
+    check_outputs([cluster], [csv_out, plot_out])
+    c, lo = load(cluster), LoadOptions(group=group)
+    df = run_pareto(c, lo, ks, by, time_limit)
+    con = _console()
+    con.print(frame_table(df))
+    con.print("The default objective (no budget) against greedy's whole plan:")
+    con.print(frame_table(default_check(c, lo, time_limit)))
     if csv_out:
         df.to_csv(csv_out, index=False)
+    if plot_out:
+        from planner.api import balance as plan_balance
+        from planner.report.compare import run_hbal
+        from planner.report.plots import pareto as pareto_plot
+        from planner.report.story import pareto_curves
+
+        hbal = run_hbal(cluster, c, group) if Path(cluster).is_file() else None
+        save_plot(pareto_plot(pareto_curves(df, plan_balance(c, "greedy", None, lo)[0], hbal)), plot_out)
 
 
 @cli.command()
@@ -344,7 +373,7 @@ def verify(cluster: str, plan_file: str, group: str | None, ignore_soft_errors: 
         raise PlannerError(plan_file, getattr(e, "lineno", None), f"not JSON: {e}") from None
     try:
         plan = Plan.from_json(data)
-    except (TypeError, AttributeError) as e:
+    except (TypeError, AttributeError, ValueError) as e:
         raise PlannerError(plan_file, None, f"not a plan: {e}") from None
     res = run_verify(load(cluster), plan, group, ignore_soft_errors, transient=transient)
     click.echo(res.message())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from planner.domain.model import Cluster
 from planner.engine.state import LoadOptions
 
@@ -19,7 +21,8 @@ def default_time_limit(n_instances: int) -> float:
 
 def solve_with_progress(cluster: Cluster, lo: LoadOptions, n_instances: int, time_limit: float | None,
                         seed: int, workers: int, max_gb: float | None, max_moves: int | None,
-                        target_score: float | None, quiet: bool = False, evacuate: bool = True):
+                        target_score: float | None, quiet: bool = False, evacuate: bool = True,
+                        objective: str = "dominant"):
     """Run the CP-SAT planner, redrawing a small table of incumbents; returns (plan, final cluster)."""
     from rich.console import Console
     from rich.live import Live
@@ -39,7 +42,8 @@ def solve_with_progress(cluster: Cluster, lo: LoadOptions, n_instances: int, tim
         return t
 
     opts = CpsatOptions(time_limit=time_limit or default_time_limit(n_instances), seed=seed, workers=workers,
-                        max_gb=max_gb, max_moves=max_moves, target_score=target_score, evacuate=evacuate)
+                        max_gb=max_gb, max_moves=max_moves, target_score=target_score, evacuate=evacuate,
+                        objective=objective)
     if quiet:
         return balance(cluster, "cpsat", opts, lo)
     console = Console(stderr=True)
@@ -48,5 +52,19 @@ def solve_with_progress(cluster: Cluster, lo: LoadOptions, n_instances: int, tim
             rows.append((phase, wall, obj, bound))
             live.update(table())
 
-        opts.on_solution = on_solution
-        return balance(cluster, "cpsat", opts, lo)
+        return balance(cluster, "cpsat", replace(opts, on_solution=on_solution), lo)
+
+
+def objective_lines(plan) -> list[str]:
+    """What chose a default CP-SAT plan: the rule, the check against greedy per axis, the other points."""
+    o = plan.extra.get("objective")
+    if not o:
+        return []
+    axes = " · ".join(f"{k} {'✓' if v['ok'] else '✗'} {v['value']:.6g} vs {v['base']:.6g}"
+                      for k, v in o["dominance"].items())
+    out = [f"objective: {o['chosen']} ({o['why']})", f"  rule: {o['rule']}", f"  against greedy: {axes}"]
+    for p in o["curve"]:
+        ratio = f", {p['gb_vs_greedy']:.2f}x greedy's GB" if p.get("gb_vs_greedy") is not None else ""
+        out.append(f"  also found: {p['name']}: score {p['score']:.6f} for {p['gb']:,.0f} GB{ratio}, "
+                   f"{p['moves']} moves (ask: {p['ask']})")
+    return out

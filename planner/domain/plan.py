@@ -15,12 +15,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from planner.domain.schedule import Schedule
 from planner.domain.step import MOVE_KINDS, SUBMOVES, Step, backward_jobsets, jobs_in
 
-__all__ = ["MOVE_KINDS", "SUBMOVES", "Plan", "Step", "backward_jobsets", "jobs_in"]
+__all__ = ["MOVE_KINDS", "SUBMOVES", "Plan", "PlanStatus", "Step", "backward_jobsets", "jobs_in"]
+
+
+class PlanStatus(StrEnum):
+    """How a planner ended (one casing; equal to its lower-case string, so JSON stays as before).
+
+    >>> PlanStatus("optimal") is PlanStatus.OPTIMAL, PlanStatus.NO_SOLUTION == "no-solution"
+    (True, True)
+    """
+
+    OPTIMAL = "optimal"  #: proved optimal (CP-SAT)
+    FEASIBLE = "feasible"  #: a plan, not proved optimal
+    BALANCED = "balanced"  #: nothing to do: already within --min-score of the optimum
+    TIMEOUT = "timeout"  #: stopped at the time limit with the plan so far
+    INTERRUPTED = "interrupted"  #: stopped by Ctrl-C with the plan so far
+    INFEASIBLE = "infeasible"  #: proved that no plan meets the constraints
+    NO_SOLUTION = "no-solution"  #: no move found
 
 
 @dataclass
@@ -32,7 +49,7 @@ class Plan:
     final_score: float
     steps: list[Step]
     jobsets: list[list[int]] = field(default_factory=list)
-    status: str = "feasible"  #: optimal / feasible / timeout / infeasible / no-solution
+    status: PlanStatus = PlanStatus.FEASIBLE
     wall_s: float = 0.0
     group: str = ""
     bound: float | None = None
@@ -40,8 +57,10 @@ class Plan:
     gb_lower_bound: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     schedule: Schedule | None = None  #: set once scheduled
+    ignore_soft_errors: bool = False  #: planned with hbal's --ignore-soft-errors: verify the same way
 
     def __post_init__(self) -> None:
+        self.status = PlanStatus(self.status)
         if not self.jobsets and self.steps:
             self.jobsets = backward_jobsets(self.steps)
 
@@ -68,6 +87,8 @@ class Plan:
         for k in ("bound", "gap", "gb_lower_bound"):
             if getattr(self, k) is not None:
                 out[k] = getattr(self, k)
+        if self.ignore_soft_errors:
+            out["ignore_soft_errors"] = True
         if self.extra:
             out["extra"] = self.extra
         if self.schedule is not None:
@@ -88,6 +109,8 @@ class Plan:
             wall_s=data.get("wall_s", 0.0), group=data.get("group", ""), bound=data.get("bound"),
             gap=data.get("gap"), gb_lower_bound=data.get("gb_lower_bound"), extra=data.get("extra", {}),
             schedule=Schedule.from_json(data["schedule"]) if data.get("schedule") else None,
+            ignore_soft_errors=bool(data.get("ignore_soft_errors")
+                                    or (data.get("extra") or {}).get("ignore_soft_errors")),
         )
 
     def to_frame(self):

@@ -153,9 +153,9 @@ class InstState:
     movable: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadOptions:
-    """The hbal options that change how a cluster is loaded."""
+    """The hbal options that change how a cluster is loaded (frozen: variants with ``dataclasses.replace``)."""
 
     group: str | None = None
     exclusion_tags: tuple[str, ...] = ()

@@ -119,7 +119,27 @@ class _Trial:
     final: InstState
 
 
-def _check_way(nodes: dict[int, NodeState], st: InstState, way: Way, force: bool) -> _Trial | str:
+@dataclass(frozen=True)
+class Blocked:
+    """Why a move of a way is not safe: the move (kind, target cluster node index, -1 for the
+    secondary) and the check that failed.
+
+    >>> Blocked("r", 3, "N+1 fails").text(lambda k: f"node{k}")
+    'r to node3: N+1 fails'
+    >>> Blocked("f", -1, "memory").text(lambda k: f"node{k}")
+    'f to secondary: memory'
+    """
+
+    kind: str
+    target: int
+    why: str
+
+    def text(self, name) -> str:
+        """The reason with the target node named by ``name(index)``."""
+        return f"{self.kind} to {name(self.target) if self.target >= 0 else 'secondary'}: {self.why}"
+
+
+def _check_way(nodes: dict[int, NodeState], st: InstState, way: Way, force: bool) -> _Trial | Blocked:
     """Check every move of ``way`` in turn from ``nodes`` (nothing is changed), or say why not."""
     trial, sim = dict(nodes), st
     changed: dict[int, NodeState] = {}
@@ -127,10 +147,10 @@ def _check_way(nodes: dict[int, NodeState], st: InstState, way: Way, force: bool
     for kind, t in way:
         res = apply_move(trial, sim, kind, t, force)
         if isinstance(res, str):
-            return f"{kind} to {t if t >= 0 else 'secondary'}: {res}"
+            return Blocked(kind, t, res)
         why = _transient(trial, sim, kind, t, force)
         if why is not None:
-            return f"{kind} to {t}: {why}"
+            return Blocked(kind, t, why)
         trial.update(res.nodes)
         changed.update(res.nodes)
         moves.append((sim, res, dict(changed)))
@@ -161,15 +181,10 @@ class _Sequencer:
         why = "no safe move"
         for way in ways:
             tr = _check_way(nodes, self.gs.instances[k], way, self.force)
-            if not isinstance(tr, str):
+            if not isinstance(tr, Blocked):
                 return tr
-            why = self._named(tr)
+            why = tr.text(self.name)
         return why
-
-    def _named(self, why: str) -> str:
-        head, _, rest = why.partition(": ")
-        kind, _, t = head.partition(" to ")
-        return f"{kind} to {self.name(int(t)) if t.lstrip('-').isdigit() else t}: {rest}"
 
     def hop_moves(self, st: InstState, goal: tuple[int, int]) -> list[tuple[str, int]]:
         """Temporary moves for a blocked instance: a failover, then a secondary on a node with slack."""
@@ -192,7 +207,7 @@ class _Sequencer:
             st = self.gs.instances[k]
             for kind, t in self.hop_moves(st, target[k]):
                 tr = _check_way(self.nodes, st, [(kind, t)], self.force)
-                if isinstance(tr, str):
+                if isinstance(tr, Blocked):
                     continue
                 after = {**self.nodes, **tr.changed}
                 own = decompose(tr.final.pnode, tr.final.snode, *target[k])

@@ -11,10 +11,6 @@ cluster's default hypervisor is ``kvm``.  Every bad input gives a one-line Plann
 from __future__ import annotations
 
 import json
-import netrc
-import os
-import re
-import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -25,6 +21,9 @@ from urllib.parse import unquote, urlparse
 from planner.domain import model
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster, Group, Instance, IPolicy, ISpec, Node
+from planner.io.rapi_http import HttpOptions, RapiHttp, tls_verify_setting
+
+__all__ = ["RESOURCES", "parse_rapi", "read_rapi", "tls_verify_setting"]
 
 #: (dump file, RAPI path), in the order htools reads them.
 RESOURCES = (("groups.json", "/2/groups?bulk=1"), ("nodes.json", "/2/nodes?bulk=1"),
@@ -248,75 +247,23 @@ def _read_dir(d: Path) -> list[bytes]:
         raise PlannerError(str(d), None, f"{Path(e.filename or '?').name}: {e.strerror}") from None
 
 
-def tls_verify_setting(verify: bool | str | None) -> bool | str:
-    if verify is not None:
-        return verify
-    env = os.environ.get("PLANNER_RAPI_VERIFY", "").strip()
-    if env.lower() in ("0", "false", "no", "off"):
-        return False
-    return True if env.lower() in ("", "1", "true", "yes", "on") else env
-
-
-def _credentials(host: str, fail: Fail) -> tuple[str, str] | None:
-    """``PLANNER_RAPI_USER``/``PLANNER_RAPI_PASSWORD``, else the ``~/.netrc`` entry for ``host``."""
-    user = os.environ.get("PLANNER_RAPI_USER")
-    if user:
-        return user, os.environ.get("PLANNER_RAPI_PASSWORD", "")
-    try:
-        entry = netrc.netrc().authenticators(host)
-    except FileNotFoundError:
-        return None
-    except (netrc.NetrcParseError, OSError) as e:
-        raise fail(f"~/.netrc: {' '.join(str(e).split())}") from None
-    return (entry[0], entry[2] or "") if entry else None
-
-
-def _reason(e: BaseException) -> str:
-    m = re.search(r"\[Errno -?\d+\] [^'\")]+", str(e))
-    return m.group(0) if m else " ".join(str(e).split())[:200]
-
-
-def _fetch(base: str, timeout: float, verify: bool | str | None) -> list[bytes]:
+def _fetch(base: str, opts: HttpOptions) -> list[bytes]:
     """GET the four resources (read-only); every failure becomes a one-line PlannerError."""
-    def fail(msg: str) -> PlannerError:
-        return PlannerError(base, None, msg)
-
-    try:
-        import requests
-    except ImportError:
-        raise fail("reading a RAPI URL needs the 'requests' package (pip install 'planner[live]')") from None
-    auth, v = _credentials(urlparse(base).hostname or "", fail), tls_verify_setting(verify)
-    out = []
-    with requests.Session() as s, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Unverified HTTPS request")
-        for _, path in RESOURCES:
-            try:
-                r = s.get(base + path, auth=auth, verify=v, timeout=(min(15.0, timeout), timeout),
-                          headers={"Accept": "application/json"})
-            except requests.Timeout:
-                raise fail(f"GET {path}: timed out after {timeout:g} s") from None
-            except requests.exceptions.SSLError as e:
-                raise fail(f"GET {path}: TLS error ({_reason(e)}); "
-                           "set PLANNER_RAPI_VERIFY=0 or to a CA file") from None
-            except requests.ConnectionError as e:
-                raise fail(f"GET {path}: cannot connect: {_reason(e)}") from None
-            except (requests.RequestException, OSError) as e:
-                raise fail(f"GET {path}: {_reason(e)}") from None
-            if r.status_code != 200:
-                raise fail(f"GET {path}: HTTP {r.status_code} {r.reason}")
-            out.append(r.content)
-    return out
+    with RapiHttp(base, opts) as http:
+        return [http.get_bytes(path) for _, path in RESOURCES]
 
 
-def read_rapi(source: str | Path, *, timeout: float = 60.0, verify: bool | str | None = None) -> Cluster:
+def read_rapi(source: str | Path, *, timeout: float = 60.0, verify: bool | str | None = None,
+              http: HttpOptions | None = None) -> Cluster:
     """Read a RAPI dump directory/file, a ``file://`` URL or a live ``http(s)://`` base URL.
 
     ``timeout`` (seconds) and ``verify`` (TLS: True, False or a CA file; default from
-    ``PLANNER_RAPI_VERIFY``, else True) apply to live URLs only.
+    ``PLANNER_RAPI_VERIFY``, else True) apply to live URLs only; ``http`` replaces both.
     """
     s = str(source)
     if s.startswith(("http://", "https://")):
         base = s.rstrip("/")
-        return parse_rapi(*_fetch(base, timeout, verify), source=base, labels=tuple(r[1] for r in RESOURCES))
+        opts = http or HttpOptions(timeout=timeout, verify=verify)
+        return parse_rapi(*_fetch(base, opts), source=base, labels=tuple(r[1] for r in RESOURCES))
     d = _dump_dir(s)
     return parse_rapi(*_read_dir(d), source=str(d))

@@ -30,6 +30,7 @@ from itertools import product
 import numpy as np
 
 from planner.domain.plan import Step
+from planner.domain.tolerance import GAIN_EPS
 from planner.engine.fastscore import Scorer, take_moves
 from planner.engine.moves import MoveOptions, apply_move
 from planner.engine.state import GroupState
@@ -150,7 +151,7 @@ def try_cycle(nodes: dict, scorer: Scorer, score: float, cycle: tuple):
         moves.append((st, res))
         changed.update(res.nodes)
     new = scorer.score_with(changed)
-    return (moves, changed, new) if new < score - 1e-9 else None
+    return (moves, changed, new) if new < score - GAIN_EPS else None
 
 
 def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: bool | None = None,
@@ -170,7 +171,8 @@ def failover_pairs(gs: GroupState, deadline: float, on_step=None, triangles: boo
         cycles = failover_cycles(gs, nodes, triangles, quads, dirty)  # none changed since a pass without gain: skip
         if vector:  # scored in numpy; the loop below checks each exactly before taking it
             approx = approx_scores(gs, nodes, cycles)
-            found = [(a, cyc) for a, cyc in zip(approx.tolist(), cycles, strict=True) if a < score - 1e-9 + TOLERANCE]
+            found = [(a, cyc) for a, cyc in zip(approx.tolist(), cycles, strict=True)
+                     if a < score - GAIN_EPS + TOLERANCE]
         else:
             found = []
             for cyc in cycles:

@@ -12,13 +12,14 @@ import time
 from dataclasses import dataclass, field
 
 from planner.domain.plan import Plan, Step
+from planner.domain.tolerance import GAIN_EPS
 from planner.engine.fastscore import Scorer
 from planner.engine.moves import MoveOptions, MoveResult, apply_move, candidate_moves, step_of
 from planner.engine.n1 import optimal_score
 from planner.engine.state import GroupState, InstState, NodeState
 
 
-@dataclass
+@dataclass(frozen=True)
 class GreedyOptions:
     """hbal's balancing options (names as hbal's long options)."""
 
@@ -130,7 +131,7 @@ def best_step_vector(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyO
     cands, (a, key, row, kind, tpos) = found
     if budget is not None:
         disk = np.array([st.inst.dsk / 1024 for st in cands])[row]
-        a = np.where((kind != KIND_CODE["f"]) & (disk > budget + 1e-9), np.inf, a)
+        a = np.where((kind != KIND_CODE["f"]) & (disk > budget + GAIN_EPS), np.inf, a)
     order = [n.idx for n in gs.nodes]
     if opts.reserve > 0:
         a = np.where(_reserve_mask(cands, table.nodes, order, (row, kind, tpos), opts.reserve), np.inf, a)
@@ -162,7 +163,7 @@ def best_step(gs: GroupState, table: Table, scorer: Scorer, opts: GreedyOptions,
     best_score = table.score
     for st in candidate_instances(gs, table.nodes, opts.evac_mode):
         for kind, t in candidate_moves(st, online, table.nodes, opts.moves):
-            if budget is not None and kind not in ("f", "fa") and st.inst.dsk / 1024 > budget + 1e-9:
+            if budget is not None and kind not in ("f", "fa") and st.inst.dsk / 1024 > budget + GAIN_EPS:
                 continue
             res = apply_move(table.nodes, st, kind, t, force)
             if isinstance(res, str):
@@ -231,5 +232,5 @@ def balance(gs: GroupState, opts: GreedyOptions | None = None, on_step=None,
             status = "feasible"
     gs.put_nodes(table.nodes)
     return Plan("greedy", initial, table.score, steps, status=status, wall_s=time.perf_counter() - t0,
-                group=gs.group_name, extra={"optimal_score": opt,
-                                            "ignore_soft_errors": opts.moves.ignore_soft_errors})
+                group=gs.group_name, extra={"optimal_score": opt},
+                ignore_soft_errors=opts.moves.ignore_soft_errors)

@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from planner.domain.plan import Step
+from planner.domain.tolerance import GAIN_EPS
 from planner.engine.fastscore import Scorer, take_moves
 from planner.engine.moves import apply_move
 from planner.engine.state import GroupState, NodeState
@@ -110,7 +111,7 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
             break
         mat, top, topv = _peer_matrix(order, nodes, pos)
         rmax = mat.max(axis=1)
-        heavy = np.flatnonzero((mat[s, p] >= rmax[s] - 1e-9) & (m > 0))  # A sets its secondary's r_mem
+        heavy = np.flatnonzero((mat[s, p] >= rmax[s] - GAIN_EPS) & (m > 0))  # A sets its secondary's r_mem
         used: set[int] = set()  # secondary nodes changed in this pass: their rows are stale
         for i in heavy[np.argsort(-m[heavy], kind="stable")]:
             if time.perf_counter() > deadline:
@@ -119,7 +120,7 @@ def swap_search(gs: GroupState, deadline: float, on_step=None) -> list[Step]:
                 continue
             delta = screen_swaps(i, p, s, m, mat, top, topv, tmem)
             for j in _best(delta):
-                if not delta[j] < -1e-9:
+                if not delta[j] < -GAIN_EPS:
                     break
                 if s[j] in used:
                     continue
@@ -146,14 +147,14 @@ def _relieve(x: int, sts, inst, grid, nodes, order, scorer: Scorer, score: float
     p, s, m = inst
     mat, top, topv, tmem = grid
     sums = mat[x]
-    lower = sums[sums < sums.max() - 1e-9]
+    lower = sums[sums < sums.max() - GAIN_EPS]
     level = lower.max() if len(lower) else 0.0  # the next reserved memory down
     movers = []
-    for peer in np.flatnonzero(sums > level + 1e-9):  # biggest first until the group is at the level
+    for peer in np.flatnonzero(sums > level + GAIN_EPS):  # biggest first until the group is at the level
         group = sorted(np.flatnonzero((s == x) & (p == peer) & (m > 0)), key=lambda k: -m[k])
         left = sums[peer]
         for i in group:
-            if left <= level + 1e-9:
+            if left <= level + GAIN_EPS:
                 break
             movers.append(i)
             left -= m[i]
@@ -178,7 +179,7 @@ def _relieve(x: int, sts, inst, grid, nodes, order, scorer: Scorer, score: float
         else:
             return None
     new = scorer.score_with(trial)
-    return (moves, trial, new) if new < score - 1e-9 else None
+    return (moves, trial, new) if new < score - GAIN_EPS else None
 
 
 def _pair(nodes, a, b, to_a: int, to_b: int):
@@ -202,4 +203,4 @@ def _try(nodes, scorer: Scorer, score: float, a, b, to_a: int, to_b: int):
         return None
     changed = {**got[0][1].nodes, **got[1][1].nodes}
     new = scorer.score_with(changed)
-    return (got, changed, new) if new < score - 1e-9 else None
+    return (got, changed, new) if new < score - GAIN_EPS else None

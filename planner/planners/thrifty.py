@@ -16,6 +16,7 @@ import statistics
 import time
 
 from planner.domain.plan import Plan, Step
+from planner.domain.tolerance import GAIN_EPS
 from planner.engine.fastscore import Scorer, take_moves
 from planner.engine.moves import apply_move
 from planner.engine.state import GroupState
@@ -50,7 +51,7 @@ def thrifty(gs: GroupState, move_gb: float, deadline: float, stop_at: float | No
             break
         cands, (a, _, row, kind, tpos) = found
         gb = np.where(kind == KIND_CODE["f"], 0.0, np.array([st.inst.dsk / 1024 for st in cands])[row])
-        gain = np.where(a < score - 1e-9, (score - a) / (gb + move_gb), -np.inf)
+        gain = np.where(a < score - GAIN_EPS, (score - a) / (gb + move_gb), -np.inf)
         best = None
         for j in np.argsort(-gain, kind="stable")[:10]:  # the best few ratios, re-scored exactly
             if gain[j] == -np.inf:
@@ -61,7 +62,7 @@ def thrifty(gs: GroupState, move_gb: float, deadline: float, stop_at: float | No
                 continue
             new = scorer.score_with(res.nodes)
             ratio = (score - new) / (gb[j] + move_gb)
-            if new < score - 1e-9 and (best is None or ratio > best[0]):
+            if new < score - GAIN_EPS and (best is None or ratio > best[0]):
                 best = (ratio, st, res, new)
         if best is None:
             break

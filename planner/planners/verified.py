@@ -37,15 +37,18 @@ def balance(cluster: Cluster, method: str = "greedy", opts=None, load_opts: Load
         from planner.planners.greedy import GreedyOptions
         from planner.planners.greedy import balance as greedy_balance
 
-        plan = greedy_balance(load_group(cluster, load_opts), opts or GreedyOptions(), on_step=on_step)
+        opts = opts or GreedyOptions()
+        plan = greedy_balance(load_group(cluster, load_opts), opts, on_step=on_step)
+        ignore = opts.moves.ignore_soft_errors
     elif method == "cpsat":
         from planner.planners.cpsat import CpsatOptions
         from planner.planners.cpsat import plan as cpsat_plan
 
         plan = cpsat_plan(cluster, load_opts, opts or CpsatOptions())
+        ignore = False  # CP-SAT plans keep every soft rule
     else:
         raise PlannerError(cluster.origin, None, f"unknown planning method '{method}'")
-    check_verified(cluster, plan, load_opts)
+    check_verified(cluster, plan, load_opts, ignore)
     return plan, apply_placement_of(cluster, plan)
 
 
@@ -53,12 +56,18 @@ class PlanRejected(PlannerError):
     """A planner produced a plan the independent verifier rejects (a planner bug: never shown)."""
 
 
-def check_verified(cluster: Cluster, plan, load_opts: LoadOptions) -> None:
-    """Replay ``plan`` with the independent verifier; record the verdict or raise PlanRejected."""
+def check_verified(cluster: Cluster, plan, load_opts: LoadOptions, ignore_soft_errors: bool = False) -> None:
+    """Replay ``plan`` with the independent verifier (soft rules skipped only when asked);
+    record the verdict or raise PlanRejected."""
+    import time
+
     from planner.checks.verify import verify
 
-    ignore = bool(plan.extra.get("ignore_soft_errors"))
-    res = verify(cluster, plan, load_opts.group, ignore, opts=load_opts)
+    t0 = time.perf_counter()
+    res = verify(cluster, plan, load_opts.group, ignore_soft_errors, opts=load_opts)
+    timing = plan.extra.get("timing")
+    if isinstance(timing, dict):  # the CP-SAT timeline's last phase
+        timing.setdefault("phases", []).append({"phase": "verify", "wall_s": round(time.perf_counter() - t0, 3)})
     plan.extra["verified"] = res.ok
     plan.extra["verify"] = res.message()
     if not res.ok:
@@ -114,28 +123,4 @@ def apply_placement_of(cluster: Cluster, plan):
     return apply_placement(cluster, placement_after(cluster, plan.steps))
 
 
-def schedule_plan(cluster: Cluster, plan, timing=None, jobsets: str = "parallel", time_limit: float = 2.0,
-                  seed: int = 1, workers: int = 2, load_opts: LoadOptions | None = None):
-    """Give ``plan`` a safe parallel schedule (checked by :func:`planner.checks.verify_schedule.verify_schedule`).
-
-    ``jobsets="parallel"`` replaces hbal's jobsets by the schedule's; ``"hbal"`` keeps them.
-    A schedule the check rejects (a plan whose order is unsafe between a move's commands, as
-    hbal's can be) falls back to one job at a time, with a warning in ``plan.extra``.
-    """
-    from planner.checks.verify_schedule import verify_schedule
-    from planner.execution.schedule import schedule, sequential
-
-    ignore = bool(plan.extra.get("ignore_soft_errors"))
-    gs = load_group(cluster, load_opts or LoadOptions())
-    offline = frozenset(n.name for n in gs.nodes if n.offline)
-    plan.schedule = schedule(plan.steps, timing, time_limit, seed, workers, offline)
-    chk = verify_schedule(cluster, plan, load_opts, ignore)
-    if not chk.ok:
-        plan.extra["schedule_warning"] = chk.message
-        plan.schedule = sequential(plan.steps, timing)
-        chk = verify_schedule(cluster, plan, load_opts, ignore)
-    plan.extra["schedule_verified"] = chk.ok
-    plan.extra["schedule_check"] = chk.message
-    if jobsets == "parallel" and chk.ok:
-        plan.jobsets = plan.schedule.jobsets
-    return plan
+from planner.execution.checked import schedule_plan  # noqa: E402, F401  (the checked schedule, re-exported)

@@ -97,7 +97,20 @@ def compare(path: str, cluster: Cluster, lo: LoadOptions, cpsat_opts=None, with_
         h = run_hbal(path, cluster, lo.group, hbal_timeout)
         if h is not None:
             plans["hbal"] = h
-    return pd.DataFrame([summary(p, timing) for p in plans.values()]), plans
+    rows = [{**summary(p, timing), "vs_greedy": check_marks(p, plans["greedy"], timing)} for p in plans.values()]
+    return pd.DataFrame(rows), plans
+
+
+def check_marks(plan: Plan, greedy: Plan, timing: Timing | None = None) -> str:
+    """The dominance check against greedy, one ✓/✗ per axis (score, GB, moves, jobsets, hours).
+
+    >>> g = Plan("greedy", 3.0, 2.0, [Step("i1", "r", "a", "b", "a", "c", 10.0, 2.0)])
+    >>> check_marks(Plan("cpsat", 3.0, 1.9, []), g)
+    'score✓ GB✓ moves✓ jobsets✓ hours✓'
+    """
+    from planner.domain.dominance import dominance
+
+    return " ".join(f"{a.name}{'✓' if a.ok else '✗'}" for a in dominance(plan, greedy, timing).axes)
 
 
 def pareto(cluster: Cluster, lo: LoadOptions, ks: list[int], by: str = "moves", time_limit: float = 10.0,
@@ -138,3 +151,15 @@ def pareto(cluster: Cluster, lo: LoadOptions, ks: list[int], by: str = "moves", 
             row.update(cpsat_score=float("nan"), cpsat_gb=float("nan"), cpsat_moves=0, note=str(e).split(": ")[-1])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def default_check(cluster: Cluster, lo: LoadOptions, time_limit: float = 10.0) -> pd.DataFrame:
+    """The default objective's plan beside greedy's whole plan, with the dominance check per axis."""
+    from planner.planners.cpsat import CpsatOptions
+    from planner.planners.verified import balance
+
+    g = balance(cluster, "greedy", None, lo)[0]
+    d = balance(cluster, "cpsat", CpsatOptions(time_limit=time_limit), lo)[0]
+    o = d.extra.get("objective", {})
+    return pd.DataFrame([{**summary(p), "vs_greedy": check_marks(p, g)} for p in (g, d)]).assign(
+        chosen=["", o.get("chosen", "")])

@@ -152,3 +152,10 @@ def balanced_message(initial: float, optimal: float, min_score: float) -> list[s
     return [f"Cluster is already well balanced (initial score {hs_g6(initial)},",
             f"optimum score due to N+1 reservations {hs_g6(optimal)},",
             f"minimum score {hs_g6(min_score)}).", "Nothing to do, exiting"]
+
+
+def alias_of(cluster) -> Callable[[str], str]:
+    """The cluster's alias function: names with the common domain suffix stripped, as hbal prints them."""
+    from planner.engine.state import common_suffix
+
+    return suffix_stripper(common_suffix([n.name for n in cluster.nodes] + [i.name for i in cluster.instances]))

@@ -20,18 +20,22 @@ from __future__ import annotations
 
 import time
 
+import planner.planners.cpsat.timeline as tl
 from planner.domain.model import Cluster
-from planner.domain.plan import Plan, Step
+from planner.domain.plan import Plan, PlanStatus, Step
+from planner.domain.tolerance import GAIN_EPS
 from planner.engine.fastscore import Scorer
 from planner.engine.load import load_group, reload_group
 from planner.engine.state import GroupState, LoadOptions
 from planner.planners.cpsat.data import gb_lower_bound
-from planner.planners.cpsat.options import CpsatOptions
+from planner.planners.cpsat.options import CpsatOptions, LnsOptions
 
 FIRST_PLAN_S = 6.0  #: the plan reached after this many seconds is recorded as the first plan
 LNS_MIN_S = 5.0  #: LNS runs when at least this much time is left
 LNS_SIZE, LNS_SUB_S = 25, 0.5  #: many small neighbourhoods (measured better than 40 instances, 1.5 s)
-SWAPS_SHARE = 0.55  #: swaps stop here at the latest: LNS gains more (xlarge: 4.27 at 0.85, 4.17 at 0.7, 4.05 at 0.55)
+#: swaps stop here at the latest: LNS gains more (xlarge: 4.27 at 0.85, 4.17 at 0.7, 4.05 at 0.55)
+SWAPS_SHARE = tl.BIG_SWAPS_END
+ROUND_GAIN = 1e-6  #: a round of failovers + swaps + greedy gaining less than this ends the loop
 RESERVE = 0.125  #: first greedy phase: new primaries leave this share of a node's memory unallocated
 
 
@@ -106,13 +110,13 @@ def _lns_steps(cluster: Cluster, run: _Run, opts: CpsatOptions, deadline: float)
             if gs.instances[k].movable}
     now = reload_group(gs, apply_placement(cluster, here))
     n = len(run.steps)
-    margin = max(1.0, 0.02 * opts.time_limit)  # sequencing and the verifier's replay come after
-    pl, sc, its = lns(now, here, deadline - margin, opts.seed, opts.workers, None, None, False,
-                      None, size=opts.lns_size or LNS_SIZE, sub_seconds=LNS_SUB_S)
-    if sc < run.score - 1e-9:
+    margin = max(1.0, tl.BIG_MARGIN * opts.time_limit)  # sequencing and the verifier's replay come after
+    lo = LnsOptions(seed=opts.seed, workers=opts.workers, size=opts.lns_size or LNS_SIZE, sub_seconds=LNS_SUB_S)
+    pl, sc, its = lns(now, here, deadline - margin, lo)
+    if sc < run.score - GAIN_EPS:
         seq = sequence(now, {k: v for k, v in pl.items() if v != here[k]})  # lns only reads ``now``
         scores = [s.score for s in seq.steps]
-        if scores and min(scores) < run.score - 1e-9:  # the best prefix (a sequence may end stuck)
+        if scores and min(scores) < run.score - GAIN_EPS:  # the best prefix (a sequence may end stuck)
             for step in seq.steps[:scores.index(min(scores)) + 1]:
                 run.add(0, step)
     run.note(f"LNS ({its} iterations)", n)
@@ -127,10 +131,10 @@ def big_plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions) -> Pl
     initial = run.score
     deadline = t0 + opts.time_limit
     run.on_first = opts.on_solution
-    status = "feasible"
+    status = PlanStatus.FEASIBLE
     try:
-        run.greedy(0.5 * opts.time_limit, "greedy (memory reserve)", RESERVE)
-        run.greedy(0.6 * opts.time_limit - (time.perf_counter() - t0), "greedy")
+        run.greedy(tl.BIG_RESERVE_END * opts.time_limit, "greedy (memory reserve)", RESERVE)
+        run.greedy(tl.BIG_GREEDY_END * opts.time_limit - (time.perf_counter() - t0), "greedy")
         run.mark_first()
         swaps_end = min(deadline - LNS_MIN_S, t0 + SWAPS_SHARE * opts.time_limit)
         while time.perf_counter() < swaps_end:
@@ -140,13 +144,15 @@ def big_plan(cluster: Cluster, load_opts: LoadOptions, opts: CpsatOptions) -> Pl
             run.greedy(swaps_end - time.perf_counter(), "greedy")
             if opts.on_solution:
                 opts.on_solution("swaps", time.perf_counter() - t0, run.score, float("nan"))
-            if run.score > before - 1e-6:
+            if run.score > before - ROUND_GAIN:
                 break
         if deadline - time.perf_counter() >= LNS_MIN_S and opts.lns:
             _lns_steps(cluster, run, opts, deadline)
     except KeyboardInterrupt:
-        status = "interrupted"
-    return Plan("cpsat", initial, run.score, list(run.steps), status=status if run.steps else "no-solution",
+        status = PlanStatus.INTERRUPTED
+    return Plan("cpsat", initial, run.score, list(run.steps), status=status if run.steps else PlanStatus.NO_SOLUTION,
                 wall_s=time.perf_counter() - t0, group=gs.group_name, gb_lower_bound=forced,
                 extra={"first_plan": run.first, "rounds": run.log, "planned_score": run.score, "solutions": 0,
-                       "pipeline": "pool greedy + swaps + LNS"})
+                       "pipeline": "pool greedy + swaps + LNS",
+                       "timing": {"mode": "big", "time_limit": opts.time_limit,
+                                  "declared": tl.declared("big", opts.time_limit), "phases": run.log}})

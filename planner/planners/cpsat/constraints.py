@@ -196,9 +196,15 @@ def add_reserve_level(data: ModelData, v: Vars, level: int) -> None:
         v.model.add(r <= max(level, max(data.base[n].peers.values(), default=0)))
 
 
+#: gb_cost's units per GiB: MiB × 1000 (so that one hbal move, 1 unit, breaks ties between equal GiB)
+GB_COST_UNIT = 1024 * 1000
+
+
 def gb_cost(data: ModelData, v: Vars) -> cp_model.LinearExprT:
-    """MiB copied ×1000 + hbal moves: "fewest GB, then fewest moves" as one integer objective."""
-    items = [(lit, round(c.gb * 1024) * 1000 + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
+    """MiB copied ×1000 + hbal moves: "fewest GB, then fewest moves" as one integer objective
+    (divide by ``GB_COST_UNIT`` for GiB)."""
+    per_mib = GB_COST_UNIT // 1024
+    items = [(lit, round(c.gb * 1024) * per_mib + c.steps) for row, cl in zip(v.lits, data.cands, strict=True)
              for lit, c in zip(row, cl, strict=True) if c.gb or c.steps]
     return wsum(items) if items else 0
 

@@ -18,6 +18,18 @@ from planner.planners.cpsat.data import ModelData, build_data
 from planner.planners.cpsat.objective import build_objective
 from planner.planners.cpsat.options import LNS_ONLY_FROM, PRESOLVE_LIMIT, CpsatOptions
 
+#: the CP-SAT statuses that come with a solution
+SOLVED = frozenset({cp_model.OPTIMAL, cp_model.FEASIBLE})
+
+
+def found(status) -> bool:
+    """Whether a CP-SAT solve ended with a solution (optimal or feasible).
+
+    >>> found(cp_model.FEASIBLE), found(cp_model.INFEASIBLE), found(cp_model.UNKNOWN)
+    (True, False, False)
+    """
+    return status in SOLVED
+
 
 class IncumbentCallback(cp_model.CpSolverSolutionCallback):
     def __init__(self, phase: str, t0: float, fn) -> None:
@@ -79,7 +91,7 @@ def complete_hint(v: Vars, choice: list[int], seconds: float = 5.0) -> list[int]
     s.parameters.num_workers = 1
     s.parameters.max_time_in_seconds = seconds
     s.parameters.stop_after_first_solution = True
-    if s.solve(m2) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if not found(s.solve(m2)):
         return None
     return [s.value(m2.get_int_var_from_proto_index(k)) for k in range(len(m2.proto.variables))]
 
@@ -93,7 +105,7 @@ def objective_at(v: Vars, obj, choice: list[int]) -> float | None:
     s = cp_model.CpSolver()
     s.parameters.num_workers = 1
     s.parameters.max_time_in_seconds = 10
-    if s.solve(m2) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if not found(s.solve(m2)):
         return None
     return s.objective_value
 
@@ -143,7 +155,7 @@ def gb_phase(data: ModelData, choice: list[int], opts: CpsatOptions, seconds: fl
     m2 = v.model.clone()
     for row, c in zip(v.lits, choice, strict=True):
         m2.add(m2.get_bool_var_from_proto_index(row[c].index) == 1)
-    if fixed.solve(m2) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if not found(fixed.solve(m2)):
         return None
     val = fixed.objective_value
     v.model.add(obj <= int(val * (1 + opts.tolerance)) + 1)
@@ -154,7 +166,7 @@ def gb_phase(data: ModelData, choice: list[int], opts: CpsatOptions, seconds: fl
     status = solver.solve(v.model, cb)
     info = {"phase": "fewest GB", "status": solver.status_name(status), "solutions": cb.count,
             "wall_s": solver.wall_time}
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if not found(status):
         return None
     return choice_of(data, v, solver), info
 

@@ -46,7 +46,7 @@ def level_start(data: ModelData, opts: CpsatOptions, ref: list[int], seconds: fl
     """A placement within the budgets with :func:`add_levels` at the lowest of ``LEVELS`` that
     has one (searched from ``ref``), and that level; None when no level has one (often proved in
     well under a second each) or none is found in ``seconds``."""
-    from planner.planners.cpsat.kit import choice_of, make_solver
+    from planner.planners.cpsat.kit import choice_of, found, make_solver
 
     t0 = time.perf_counter()
     largest = largest_peer(data)
@@ -59,7 +59,7 @@ def level_start(data: ModelData, opts: CpsatOptions, ref: list[int], seconds: fl
         s = make_solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
         s.parameters.stop_after_first_solution = True
         status = s.solve(v.model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if found(status):
             return choice_of(data, v, s), level
         if status != cp_model.INFEASIBLE or time.perf_counter() - t0 > seconds:
             return None

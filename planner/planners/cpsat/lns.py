@@ -18,6 +18,7 @@ import time
 from ortools.sat.python import cp_model
 
 from planner.domain.placement import apply_placement
+from planner.domain.tolerance import GAIN_EPS, SCORE_EPS, improves
 from planner.engine.load import reload_group
 from planner.engine.reload import reload_moved
 from planner.engine.score import compute_score
@@ -30,7 +31,10 @@ from planner.planners.cpsat.data import (
     move_counts,
     node_bases,
 )
-from planner.planners.cpsat.objective import build_objective
+from planner.planners.cpsat.kit import choice_of, found, objective_at, placement_of
+from planner.planners.cpsat.objective import UNIT, build_objective
+from planner.planners.cpsat.options import LnsOptions
+from planner.planners.cpsat.timeline import GLOBAL_BIG, GLOBAL_SMALL
 
 Placement = dict[int, tuple[int, int]]
 #: groups with at most this many online nodes offer every (primary, secondary) pair
@@ -97,7 +101,7 @@ def lns_plan(data: ModelData, opts, small: bool | None = None) -> tuple[float, i
     """
     if small is None:  # by group size; ``small=True`` gives the small groups' plan to any group
         small = is_small(data)
-    share = opts.global_share if opts.global_share is not None else (0.3 if small else 0.05)
+    share = opts.global_share if opts.global_share is not None else (GLOBAL_SMALL if small else GLOBAL_BIG)
     size = opts.lns_size or (min(40, max(15, len(data.movable) // 4)) if small else 15)
     sub_s = opts.lns_seconds or (1.5 if small else 0.5)
     return share, size, sub_s
@@ -173,7 +177,7 @@ def _failover_cycles(orig: GroupState, best: Placement, score: float, inc: Group
     cand = {k: (inc.instances[k].pnode, inc.instances[k].snode) for k in best}
     st = reload_group(orig, apply_placement(orig.cluster, cand))
     sc = compute_score(st.nodes)
-    if sc < score - 1e-12:
+    if improves(sc, score):
         return cand, sc, st
     return best, score, reload_group(orig, apply_placement(orig.cluster, best))
 
@@ -193,9 +197,6 @@ def _sub_model(orig: GroupState, inc: GroupState, best: Placement, free: list[in
     if target is None:
         v.model.minimize(obj)
     else:
-        from planner.planners.cpsat.kit import objective_at
-        from planner.planners.cpsat.objective import UNIT
-
         at_ref = objective_at(v, obj, data.current)
         if at_ref is None:
             return None
@@ -207,8 +208,6 @@ def _sub_model(orig: GroupState, inc: GroupState, best: Placement, free: list[in
 
 def _sub_solve(built, seed: int, seconds: float, workers: int) -> Placement | None:
     """Solve a sub-model: freed instance → chosen (primary, secondary) node indices, or None."""
-    from planner.planners.cpsat.kit import choice_of, placement_of
-
     data, v = built
     s = cp_model.CpSolver()
     s.parameters.num_workers = workers
@@ -216,30 +215,29 @@ def _sub_solve(built, seed: int, seconds: float, workers: int) -> Placement | No
     s.parameters.max_time_in_seconds = seconds
     s.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
     s.parameters.linearization_level = 0
-    if s.solve(v.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if not found(s.solve(v.model)):
         return None
     return placement_of(data, choice_of(data, v, s))
 
 
-def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers: int, max_gb: float | None,
-        max_moves: int | None, soft_n1: bool, on_improve=None,
-        size: int = 40, target: float | None = None, sub_seconds: float = 1.5,
-        cycles: bool = False, induced: bool = False) -> tuple[Placement, float, int]:
+def lns(orig: GroupState, start: Placement, deadline: float, lo: LnsOptions,
+        on_improve=None) -> tuple[Placement, float, int]:
     """Improve the placement ``start`` (all movable instances) until ``deadline``.
 
-    Without ``target`` the score is minimised.  With ``target`` the GB copied is, keeping the
-    exact score at most ``target`` (the sub-model keeps the surrogate below its value at the
-    incumbent, shifted by the incumbent's slack to the target).  With ``cycles``, failover pairs
+    Without ``lo.target`` the score is minimised.  With it the GB copied is, keeping the
+    exact score at most ``lo.target`` (the sub-model keeps the surrogate below its value at the
+    incumbent, shifted by the incumbent's slack to the target).  With ``lo.cycles``, failover pairs
     and triangles are tried on the incumbent after ``STALL`` iterations without a gain.  With
-    ``induced``, the neighbourhoods are :func:`pick_induced`'s, else :func:`_pick`'s.  Returns
+    ``lo.induced``, the neighbourhoods are :func:`pick_induced`'s, else :func:`_pick`'s.  Returns
     (placement, exact score, iterations).
     """
+    seed, size, target, cycles = lo.seed, lo.size, lo.target, lo.cycles
     rng = random.Random(seed)
     best = dict(start)
     inc = reload_group(orig, apply_placement(orig.cluster, best))  # the incumbent, loaded: rebuilt only when it changes
     best_score = compute_score(inc.nodes)
     movable = sorted(best)
-    budgeted = max_gb is not None or target is not None
+    budgeted = lo.max_gb is not None or target is not None
     it = stall = 0
     cycles_tried = not cycles
     while time.perf_counter() < deadline - 0.3:
@@ -248,21 +246,21 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
             cycles_tried = True
             cand, sc, inc = _failover_cycles(orig, best, best_score, inc,
                                              min(deadline - 0.3, time.perf_counter() + 2.0))
-            if sc < best_score - 1e-12:
+            if improves(sc, best_score):
                 best, best_score, stall = cand, sc, 0
                 if on_improve:
                     on_improve(sc)
         stall += 1
-        if induced:
+        if lo.induced:
             free, focus = pick_induced(inc, rng, size, movable)
         else:  # under a budget or target, a fifth of the freed instances hold copies to give back
             moved = [k for k in movable if best[k] != (orig.instances[k].pnode, orig.instances[k].snode)]
             free, focus = _pick(inc, rng, size, movable, moved if budgeted else None)
         if not free:
             break
-        built = _sub_model(orig, inc, best, free, focus, (max_gb, max_moves, soft_n1), target, best_score)
-        seconds = max(0.3, min(sub_seconds, deadline - time.perf_counter()))
-        chosen = None if built is None else _sub_solve(built, seed + it, seconds, workers)
+        built = _sub_model(orig, inc, best, free, focus, (lo.max_gb, lo.max_moves, lo.soft_n1), target, best_score)
+        seconds = max(0.3, min(lo.sub_seconds, deadline - time.perf_counter()))
+        chosen = None if built is None else _sub_solve(built, seed + it, seconds, lo.workers)
         if chosen is None:
             continue
         delta = {k: pl for k, pl in chosen.items() if pl != best[k]}
@@ -271,8 +269,8 @@ def lns(orig: GroupState, start: Placement, deadline: float, seed: int, workers:
         cand = {**best, **delta}
         st = reload_moved(inc, apply_placement(inc.cluster, delta), delta)  # the touched nodes, loaded again
         sc = compute_score(st.nodes)  # hbal's exact score of the candidate
-        better = (sc < best_score - 1e-12 if target is None
-                  else sc <= target + 1e-12 and gb_moved(orig, cand) < gb_moved(orig, best) - 1e-9)
+        better = (improves(sc, best_score) if target is None
+                  else sc <= target + SCORE_EPS and gb_moved(orig, cand) < gb_moved(orig, best) - GAIN_EPS)
         if better:
             best, best_score, inc, stall, cycles_tried = cand, sc, st, 0, not cycles
             if on_improve:

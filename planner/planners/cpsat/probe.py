@@ -14,8 +14,10 @@ need (evacuate-medium with the induced ones: 105 moves / 33 jobsets instead of 6
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from planner.domain.errors import PlannerError
+from planner.domain.tolerance import SCORE_EPS
 from planner.engine.state import GroupState
 from planner.planners.cpsat.data import gb_lower_bound
 from planner.planners.cpsat.lns import gb_moved
@@ -23,6 +25,7 @@ from planner.planners.cpsat.options import CpsatOptions, SolveResult
 from planner.planners.cpsat.solve import solve
 
 MIN_PROBE_S = 4.0
+GB_PROBE_EPS = 1e-6  #: GiB: a budget this close to the best plan's GB is not worth a probe
 
 
 def probe_budgets(gs: GroupState, opts: CpsatOptions, best: SolveResult, target: float,
@@ -34,18 +37,17 @@ def probe_budgets(gs: GroupState, opts: CpsatOptions, best: SolveResult, target:
     lo = floor  # budgets at or below ``lo`` are known not to reach the target (or impossible)
     budget = floor * 1.01 if floor > 0 else 0.7 * hi
     probes = []
-    while deadline - time.perf_counter() > MIN_PROBE_S and lo < budget < hi - 1e-6 and (hi - lo) > 0.01 * hi:
+    while deadline - time.perf_counter() > MIN_PROBE_S and lo < budget < hi - GB_PROBE_EPS and (hi - lo) > 0.01 * hi:
         left = deadline - time.perf_counter()
         seconds = left * 0.7 if not probes else min(left, max(MIN_PROBE_S, opts.time_limit / 4))
         try:
             hint = hint_for(budget) if hint_for is not None else opts.hint
-            res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None, "max_gb": budget,
-                                            "time_limit": seconds, "polish": False, "hint": hint, "cycles": False,
-                                            "induced": False}))
+            res = solve(gs, replace(opts, target_score=None, max_gb=budget, time_limit=seconds, polish=False,
+                                    hint=hint, cycles=False, induced=False))
         except PlannerError:
             res = None
         gb = gb_moved(gs, res.placement) if res is not None else None
-        reached = res is not None and res.exact_score <= target + 1e-12
+        reached = res is not None and res.exact_score <= target + SCORE_EPS
         probes.append({"phase": "GB probe", "max_gb": round(budget, 1), "gb": gb,
                        "exact_score": None if res is None else res.exact_score, "reached": reached})
         if reached:

@@ -17,6 +17,7 @@ import time
 from ortools.sat.python import cp_model
 
 from planner.domain.errors import PlannerError
+from planner.domain.tolerance import GAIN_EPS
 from planner.engine.state import GroupState
 from planner.planners.cpsat.constraints import add_all, build_vars
 from planner.planners.cpsat.data import ModelData
@@ -26,6 +27,7 @@ from planner.planners.cpsat.kit import (
     choice_of,
     complete_hint,
     exact_score,
+    found,
     gb_phase,
     hint_all,
     make_solver,
@@ -36,7 +38,8 @@ from planner.planners.cpsat.kit import (
 from planner.planners.cpsat.levels import add_levels, level_start
 from planner.planners.cpsat.lns import INDUCED_SIZE, is_induced, is_small, lns, lns_plan
 from planner.planners.cpsat.objective import UNIT, build_objective
-from planner.planners.cpsat.options import CpsatOptions, SolveResult
+from planner.planners.cpsat.options import CpsatOptions, LnsOptions, SolveResult
+from planner.planners.cpsat.timeline import LEVELS_OF_GLOBAL
 
 
 def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:  # noqa: C901 (phases in turn; to split with the CP-SAT timeline)
@@ -62,7 +65,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:  # noqa: C901 (pha
         small = is_small(data)
         induced = is_induced(data, opts)
         if opts.levels and small:
-            levelled = level_start(data, opts, ref, global_time * 0.5, soft_n1)
+            levelled = level_start(data, opts, ref, global_time * LEVELS_OF_GLOBAL, soft_n1)
             rounds.append({"phase": "levels", "level": levelled[1] if levelled else None})
             if levelled is not None:
                 ref = levelled[0]
@@ -85,7 +88,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:  # noqa: C901 (pha
             cb = IncumbentCallback(f"balance {r + 1}", t0, opts.on_solution)
             status = solver.solve(v.model, cb)
             name = solver.status_name(status)
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if not found(status):
                 if best is None and status == cp_model.INFEASIBLE:
                     if not soft_n1:  # like hbal moving off offline nodes: N+1 becomes a cost
                         soft_n1 = True
@@ -121,10 +124,9 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:  # noqa: C901 (pha
                     opts.on_solution("LNS", time.perf_counter() - t0, sc, float("nan"))
 
             t_lns = time.perf_counter()
-            pl, sc, its = lns(gs, best.placement, deadline, opts.seed, opts.workers, opts.max_gb, opts.max_moves,
-                              soft_n1, improved,
-                              size=(opts.lns_size or INDUCED_SIZE) if induced else size, sub_seconds=sub_s,
-                              cycles=opts.failover_cycles, induced=induced)
+            lo = LnsOptions.of(opts, soft_n1=soft_n1, size=(opts.lns_size or INDUCED_SIZE) if induced else size,
+                               sub_seconds=sub_s, cycles=opts.failover_cycles, induced=induced)
+            pl, sc, its = lns(gs, best.placement, deadline, lo, improved)
             rounds.append({"phase": "LNS", "iterations": its, "exact_score": sc,
                            "wall_s": time.perf_counter() - t_lns})
             if sc < best.exact_score:
@@ -142,7 +144,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:  # noqa: C901 (pha
                 rounds.append(info)
                 # under --max-gb the budget is paid for: no score is traded for GB below it
                 tol = 0.0 if opts.max_gb is not None else opts.tolerance
-                if score <= best.exact_score * (1 + tol) + 1e-9:
+                if score <= best.exact_score * (1 + tol) + GAIN_EPS:
                     best.placement, best.exact_score = pl, score
                 best.solutions += info["solutions"]
     finally:

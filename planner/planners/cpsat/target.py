@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
-from ortools.sat.python import cp_model
-
+from planner.domain.tolerance import SCORE_EPS, TARGET_EPS
 from planner.engine.state import GroupState
-from planner.planners.cpsat.constraints import add_all, build_vars, gb_cost
+from planner.planners.cpsat.constraints import GB_COST_UNIT, add_all, build_vars, gb_cost
 from planner.planners.cpsat.kit import (
     IncumbentCallback,
     choice_for,
     choice_of,
     exact_score,
+    found,
     hint_all,
     make_solver,
     model_data,
@@ -22,15 +23,16 @@ from planner.planners.cpsat.kit import (
 )
 from planner.planners.cpsat.lns import gb_moved, lns, lns_plan
 from planner.planners.cpsat.objective import UNIT, build_objective
-from planner.planners.cpsat.options import PRESOLVE_LIMIT, CpsatOptions, SolveResult
+from planner.planners.cpsat.options import PRESOLVE_LIMIT, CpsatOptions, LnsOptions, SolveResult
 from planner.planners.cpsat.solve import solve
+from planner.planners.cpsat.timeline import TARGET_ROUNDS_BIG, TARGET_ROUNDS_SMALL
 
 #: models under PRESOLVE_LIMIT literals: the whole-model rounds end at this share of the time (after
 #: the slack phase's 30 %), and the GB-mode LNS then frees this many instances for this many seconds
 #: a sub-solve.  new-node-small-6n at hbal's score, 30 s, seeds 1–4: 0.648/0.681/0.681/0.676 of
 #: hbal's GB (20 LNS iterations) instead of 0.769/0.718/0.778/0.787 with 80 % and 17 instances /
 #: 1.5 s (3 iterations); skewed-small 0.50–0.54 instead of 0.52–0.60, new-node-small-5n unchanged
-FULL_MODEL_SHARE_SMALL = 0.4
+FULL_MODEL_SHARE_SMALL = TARGET_ROUNDS_SMALL
 SMALL_LNS = (10, 0.7)
 
 
@@ -48,7 +50,7 @@ def _rounds_share(big: bool, lns_on: bool, ref_reaches: bool) -> float:
     if not lns_on:
         return 1.0
     if big:
-        return 0.0 if ref_reaches else 0.8
+        return 0.0 if ref_reaches else TARGET_ROUNDS_BIG
     return FULL_MODEL_SHARE_SMALL
 
 
@@ -60,8 +62,8 @@ def make_slack(gs: GroupState, data, ref: list[int], opts: CpsatOptions, deadlin
     start = placement_of(data, ref)
     budget = gb_moved(gs, start) if opts.max_gb is None else min(opts.max_gb, gb_moved(gs, start))
     _, size, sub_s = lns_plan(data, opts)
-    pl, _, _ = lns(gs, start, deadline, opts.seed, opts.workers, budget, opts.max_moves, False, None,
-                   size=size, sub_seconds=sub_s, cycles=opts.failover_cycles)
+    lo = LnsOptions.of(opts, size=size, sub_seconds=sub_s, cycles=opts.failover_cycles)
+    pl, _, _ = lns(gs, start, deadline, replace(lo, max_gb=budget))
     if pl == start:
         return data, ref
     data = model_data(gs, opts, pl)
@@ -77,7 +79,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     t0 = time.perf_counter()
     data = model_data(gs, opts, opts.hint)
     ref = reference_choice(data, opts)
-    target = float(opts.target_score) + 5e-9  # scores are given to 8 decimals
+    target = float(opts.target_score) + TARGET_EPS  # scores are given to 8 decimals
     if opts.slack_share > 0 and opts.lns:
         data, ref = make_slack(gs, data, ref, opts, t0 + opts.slack_share * opts.time_limit)
     best: SolveResult | None = None
@@ -86,7 +88,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
     modes = ["relative", "absolute"]  # the second only if the first finds nothing
     big = sum(map(len, data.cands)) >= PRESOLVE_LIMIT
     ref_score = exact_score(gs, placement_of(data, ref))  # follows ``ref``
-    full_model_share = _rounds_share(big, opts.lns, ref_score <= target + 1e-12)
+    full_model_share = _rounds_share(big, opts.lns, ref_score <= target + SCORE_EPS)
     r = -1
     while r < 9 and time.perf_counter() - t0 < opts.time_limit * full_model_share:
         r += 1
@@ -112,7 +114,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         solver = make_solver(opts, min(left, max(3.0, opts.time_limit / 6)), sum(map(len, v.lits)))
         cb = IncumbentCallback(f"target {r + 1}", t0, opts.on_solution)
         status = solver.solve(v.model, cb)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if not found(status):
             rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status), "bound": modes[0]})
             if best is None:
                 modes.pop(0)
@@ -125,16 +127,16 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         gbs = sum(cl[c].gb for cl, c in zip(data.cands, ch, strict=True))
         rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status), "exact_score": sc,
                        "gb": gbs, "solutions": cb.count})
-        if sc <= target + 1e-12:
+        if sc <= target + SCORE_EPS:
             if best is None or gbs < best.objective:
-                best = SolveResult(pl, sc, solver.status_name(status), gbs, solver.best_objective_bound / 1024000,
+                best = SolveResult(pl, sc, solver.status_name(status), gbs, solver.best_objective_bound / GB_COST_UNIT,
                                    cb.count, rounds)
             ref, ref_score = ch, sc
             if big:  # one plan reaching the target is all the LNS needs
                 break
         else:
             margin += sc - target
-    if opts.hint is not None and best is None and ref_score <= target + 1e-12:  # the hint itself reaches it
+    if opts.hint is not None and best is None and ref_score <= target + SCORE_EPS:  # the hint itself reaches it
         gbs = sum(cl[c].gb for cl, c in zip(data.cands, ref, strict=True))
         best = SolveResult(placement_of(data, ref), ref_score, "FEASIBLE", gbs, 0.0, 0, rounds)
     if best is not None and opts.lns and time.perf_counter() - t0 < opts.time_limit - 1.0:
@@ -145,16 +147,15 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         # slack they give saves)
         size, sub_s = lns_plan(data, opts, small=True)[1:] if big else SMALL_LNS
         t_lns = time.perf_counter()
-        pl, sc, its = lns(gs, best.placement, t0 + opts.time_limit, opts.seed, opts.workers, opts.max_gb,
-                          opts.max_moves, False, None,
-                          size=size, target=target, sub_seconds=sub_s)
+        pl, sc, its = lns(gs, best.placement, t0 + opts.time_limit,
+                          LnsOptions.of(opts, size=size, target=target, sub_seconds=sub_s))
         rounds.append({"phase": "LNS (GB)", "iterations": its, "exact_score": sc,
                        "wall_s": time.perf_counter() - t_lns})
         if pl != best.placement:
             best.placement, best.exact_score = pl, sc
     if best is None:
         left = max(1.0, opts.time_limit - (time.perf_counter() - t0))
-        res = solve(gs, CpsatOptions(**{**opts.__dict__, "target_score": None, "time_limit": left}))
+        res = solve(gs, replace(opts, target_score=None, time_limit=left))
         res.rounds = rounds + res.rounds + [{"phase": "target", "reached": False}]
         return res
     best.rounds = rounds + [{"phase": "target", "reached": True}]

@@ -1,0 +1,71 @@
+"""The default CP-SAT objective against hbal's greedy on every axis (issue 23).
+
+Per bench file and seed: the greedy (= hbal's moves) and ``balance(c, "cpsat")`` with the default
+objective, both scheduled as the CLI does (greedy: hbal's jobsets; CP-SAT: its checked parallel
+schedule); ratios CP-SAT / greedy per axis (score, GB, moves, jobsets, hours) and whether it
+dominates (no worse on every axis), which candidate the rule chose, and the forced minimum GB on
+evacuations.  Usage:
+    .venv/bin/python benchmarks/bench_default.py [--sizes small,medium] [--time-limit 30] [--seeds 1,2,3]
+Writes benchmarks/bench_default.csv and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _table import SHARED, write_table  # noqa: E402
+
+
+def main() -> None:
+    from planner.api import balance, load, schedule_plan
+    from planner.domain.dominance import dominance
+    from planner.engine.load import load_group
+    from planner.engine.state import LoadOptions
+    from planner.planners.cpsat import CpsatOptions, gb_lower_bound
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="small,medium")
+    ap.add_argument("--time-limit", type=float, default=30.0)
+    ap.add_argument("--files", default="", help="comma list of bench file stems (default: all of --sizes)")
+    ap.add_argument("--seeds", default="1,2,3")
+    args = ap.parse_args()
+    seeds = [int(x) for x in args.seeds.split(",")]
+    rows = []
+    lo = LoadOptions()
+    for f in sorted((SHARED / "clusters").glob("*.data")):
+        size = next(s for s in ("xlarge", "large", "medium", "small") if f"-{s}-" in f.stem)
+        if size not in args.sizes.split(",") or (args.files and f.stem not in args.files.split(",")):
+            continue
+        c = load(f)
+        t = time.perf_counter()
+        g, _ = balance(c, "greedy", None, lo)
+        g_s = time.perf_counter() - t
+        schedule_plan(c, g, None, "hbal", load_opts=lo)
+        forced = gb_lower_bound(load_group(c, lo))
+        for seed in seeds:
+            t = time.perf_counter()
+            p, _ = balance(c, "cpsat", CpsatOptions(time_limit=args.time_limit, seed=seed), lo)
+            wall = time.perf_counter() - t
+            schedule_plan(c, p, None, "parallel", load_opts=lo)
+            d = dominance(p, g)
+            r = {a.name: (a.value / a.base if a.base else (1.0 if a.value == 0 else float("inf"))) for a in d.axes}
+            rows.append({"file": f.stem, "seed": seed, "greedy_score": round(g.final_score, 6),
+                         "greedy_gb": g.gb_copied, "greedy_moves": len(g.steps), "greedy_jobsets": len(g.jobsets),
+                         "greedy_s": round(g_s, 2), "score": round(p.final_score, 6), "gb": p.gb_copied,
+                         "moves": len(p.steps), "jobsets": len(p.jobsets),
+                         **{f"{k}_ratio": round(v, 3) for k, v in r.items()},
+                         "gb_vs_forced": round(p.gb_copied / forced, 3) if forced else None,
+                         "dominates": d.dominates, "check": d.line().replace("|", "/"),
+                         "chosen": p.extra.get("objective", {}).get("chosen"), "wall_s": round(wall, 1)})
+            print(rows[-1], file=sys.stderr, flush=True)
+    write_table(rows, __file__)
+    print(f"\nload: {os.getloadavg()}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

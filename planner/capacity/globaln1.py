@@ -1,0 +1,90 @@
+"""htools' global N+1 test (``GlobalN1.hs``): can every node be evacuated?
+
+DRBD primaries fail over, shared-storage instances fail over to the best node of the group,
+plain/file/diskless instances are re-created elsewhere in the group, largest memory first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from planner.capacity.alloc import Ctx, allocate_on_single
+from planner.domain.model import MOVABLE_TEMPLATES
+from planner.engine.fastscore import Scorer
+from planner.engine.moves import apply_move
+from planner.engine.state import InstState, NodeState
+
+
+def can_evacuate(ctx: Ctx, nl: dict[int, NodeState], insts: list[InstState], n: NodeState) -> bool:
+    """``canEvacuateNode`` over the node map ``nl`` (cluster index → node)."""
+    nl = dict(nl)
+    insts = list(insts)
+    plist = sorted(n.plist, reverse=True)  # htools' pList: newest first
+    drbd = [k for k in plist if insts[k].inst.disk_template == "drbd"]
+    other = [k for k in plist if insts[k].inst.disk_template != "drbd"]
+    shared = [k for k in other if insts[k].inst.disk_template in MOVABLE_TEMPLATES]
+    fixed = [k for k in other if insts[k].inst.disk_template not in MOVABLE_TEMPLATES]
+    for k in drbd:
+        st = insts[k]
+        r = apply_move(nl, st, "f", -1, force=True)
+        if isinstance(r, str):
+            return False
+        nl.update(r.nodes)
+        insts[k] = replace(st, pnode=r.pnode, snode=r.snode, location_score=r.location_score)
+    grp = ctx.groups[n.idx]
+    escape = [k for k in sorted(nl) if ctx.groups[k] == grp and k != n.idx]
+    for k in shared:
+        best = None
+        st = insts[k]
+        for t in escape:
+            r = apply_move(nl, st, "fa", t, force=True)
+            if isinstance(r, str):
+                continue
+            trial = dict(nl)
+            trial.update(r.nodes)
+            cv = Scorer([trial[j] for j in sorted(trial) if ctx.groups[j] == grp]).score_with({})
+            if best is None or not best[0] < cv:
+                best = (cv, r)
+        if best is None:
+            return False
+        nl.update(best[1].nodes)
+        insts[k] = replace(st, pnode=best[1].pnode, snode=best[1].snode)
+    fixed.sort(key=lambda k: -insts[k].inst.mem)
+    for k in fixed:
+        order = sorted(nl)
+        nodes = [nl[j] for j in order]
+        pos = {j: p for p, j in enumerate(order)}
+        scorer = Scorer(nodes)
+        coll = []
+        for t in escape:
+            r = allocate_on_single(ctx, _Indexed(nodes, pos), insts[k], t, force=True, scorer=scorer)
+            if not isinstance(r, str):
+                coll.append(r)
+        if not coll:
+            return False
+        best = sorted(reversed(coll), key=lambda s: s[0])[0]
+        nl.update(best[1])
+    return True
+
+
+class _Indexed:
+    """A node list addressed by cluster index (for a subset of the nodes)."""
+
+    def __init__(self, nodes: list[NodeState], pos: dict[int, int]) -> None:
+        self.nodes, self.pos = nodes, pos
+
+    def __getitem__(self, k: int) -> NodeState:
+        return self.nodes[self.pos[k]]
+
+
+def redundant(ctx: Ctx, nodes: list[NodeState], insts: list[InstState], group: str | None = None) -> bool:
+    """``redundant`` (``redundantGrp`` when ``group`` is given): every checked node evacuable."""
+    nl = {n.idx: n for n in nodes if group is None or ctx.groups[n.idx] == group}
+    for n in nl.values():
+        if ctx.accept_existing and n.offline:
+            continue
+        if ctx.groups[n.idx] in ctx.ignore_groups:
+            continue
+        if not can_evacuate(ctx, nl, insts, n):
+            return False
+    return True

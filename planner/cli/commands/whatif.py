@@ -1,0 +1,60 @@
+"""``planner whatif SCENARIO``: a scenario's one-page answer (score, N+1, capacity, the rebalance)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+def _table(title: str, frame, fmt: dict):
+    from pandas.api.types import is_numeric_dtype
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    for c in frame.columns:
+        t.add_column(str(c), justify="right" if is_numeric_dtype(frame[c]) else "left")
+    for row in frame.itertuples(index=False):
+        t.add_row(*[fmt.get(c, "{}").format(v) for c, v in zip(frame.columns, row, strict=True)])
+    return t
+
+
+@click.command("whatif")
+@click.argument("scenario", metavar="SCENARIO")
+@click.option("--time-limit", type=click.FloatRange(min=0.1, max=3600), default=None,
+              help="Seconds per CP-SAT solve (default: the scenario's questions.time_limit).")
+@click.option("--method", "methods", multiple=True, type=click.Choice(["greedy", "cpsat"]),
+              help="Rebalance with these methods only (default: the scenario's questions.methods).")
+@click.option("--seed", type=int, default=None, help="CP-SAT seed (default: the scenario's).")
+@click.option("--models", "models", multiple=True, type=click.Path(exists=True),
+              help="Extra catalog YAML file or directory (node models, flavors); repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def command(scenario: str, time_limit: float | None, methods: tuple[str, ...], seed: int | None,
+            models: tuple[str, ...], as_json: bool) -> None:
+    """Answer SCENARIO (YAML): before/after score and N+1, capacity per flavor, the rebalance it needs."""
+    from rich.console import Console
+
+    from planner.scenario.spec import load_scenario
+    from planner.scenario.whatif import whatif
+
+    w = whatif(load_scenario(scenario), time_limit, methods or None, seed, models)
+    if as_json:
+        click.echo(json.dumps(w.to_json(), indent=2, default=str))
+        return
+    con = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    s = w.scenario
+    con.print(f"[bold]{s.name or scenario}[/bold]: {s.description}".rstrip(": "))
+    con.print(f"{len(w.built.before.nodes)} → {len(w.built.after.nodes)} nodes, "
+              f"{len(w.built.before.instances)} → {len(w.built.after.instances)} instances, "
+              f"{w.after_nodes_offline} offline after the changes")
+    for note in w.built.notes:
+        con.print(f"note: {note}")
+    con.print(_table("Score and N+1", w.summary_frame(), {"score": "{:.8f}"}))
+    if w.capacity:
+        con.print(_table("Instances that still fit, per flavor (hspace's standard allocation)",
+                         w.capacity_frame(), {"change": "{:+d}"}))
+    if w.rebalance:
+        con.print(_table(f"Rebalance after the changes ({s.schedule.jobs_per_day} jobs a day, "
+                         f"window {s.schedule.window})", w.rebalance_frame(),
+                         {"final_score": "{:.8f}", "gb_copied": "{:.0f}", "hours": "{:.1f}"}))

@@ -1,0 +1,157 @@
+"""The default objective: a plan no worse than hbal's greedy on every axis, better where it can be.
+
+Rule (``RULE``), with no ``--max-gb`` / ``--max-moves`` / ``--target-score``:
+
+1. run hbal's greedy (the baseline: the plan hbal makes, move for move);
+2. the **lowest score** within the greedy's GB and number of moves (``--max-gb`` +
+   ``--max-moves``'s search): the slack below the greedy's score; on evacuations first within
+   1.02 × the forced minimum GB, and at the greedy's GB only if that does not reach its score;
+3. if that reaches the greedy's score: the **fewest GB** reaching it, within the greedy's moves,
+   started from step 2's placement (``--target-score``'s search trades the slack for GB);
+4. of the plans of steps 2 and 3 that are no worse than the greedy's on every axis (score, GB,
+   moves, jobsets and hours of the checked parallel schedule: :func:`planner.domain.dominance.dominance`),
+   the one copying least (then the lowest score); when neither is, the greedy's own plan (which
+   trivially dominates itself), and the output says so.
+
+``plan.extra["objective"]`` says which rule and which candidate chose the plan, with the
+dominance check per axis and the other points of the score–GB curve found (each with the flag
+that asks for it).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import planner.planners.cpsat.timeline as tl
+from planner.domain.dominance import dominance
+from planner.domain.errors import PlannerError
+from planner.domain.model import Cluster
+from planner.domain.placement import placement_after
+from planner.domain.plan import Plan
+from planner.engine.load import load_group
+from planner.engine.state import LoadOptions
+from planner.planners.cpsat.data import evacuation_needs, gb_lower_bound
+from planner.planners.cpsat.options import CpsatOptions
+
+RULE = ("the lowest score within greedy's GB (evacuations: 1.02 x the forced minimum first) and moves, "
+        "then the fewest GB reaching greedy's score from there (within greedy's moves); of those no worse "
+        "than greedy on score, GB, moves, jobsets and hours, the one copying least; else greedy's own plan")
+#: the phases' ends (shares of the time limit): :mod:`planner.planners.cpsat.timeline`'s "dominant" table
+GREEDY_END, GREEDY_END_BIG = tl.DOMINANT_GREEDY, tl.DOMINANT_GREEDY_BIG
+SCORE_END, EVAC_RETRY_END, FEWEST_GB_END = tl.DOMINANT_SCORE_END, tl.DOMINANT_RETRY_END, tl.DOMINANT_END
+#: evacuations: the first search's budget is this much above the forced minimum (replicas on offline
+#: nodes, copied once), when that is below greedy's GB; greedy's GB when it does not reach its score
+FORCED_SLACK = 1.02
+#: groups of this many instances give the greedy baseline half the time (hbal's greedy is slow there)
+BIG_GROUP = 1000
+#: seconds for each candidate's parallel schedule (its jobsets and hours are two of the axes)
+SCHEDULE_S = 1.0
+#: a search shorter than this is not started (the greedy's plan is returned as it is)
+MIN_SEARCH_S = 1.0
+
+
+def _candidate(name: str, cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan) -> Plan | None:
+    from planner.planners.cpsat.pipeline import plan as run
+
+    if opts.time_limit < MIN_SEARCH_S:
+        return None
+    from planner.execution.checked import schedule_plan
+
+    try:
+        p = run(cluster, lo, opts, greedy_run=g if opts.hint is None else None)
+    except PlannerError:
+        return None
+    p.extra["candidate"] = name
+    # the jobsets the user gets: the safe parallel schedule's, checked (hbal's when it is refused)
+    schedule_plan(cluster, p, None, "parallel", SCHEDULE_S, opts.seed, opts.workers, lo)
+    return p
+
+
+def _score_at(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, curve: list[dict]) -> Plan | None:
+    """The lowest score within ``opts.max_gb`` and ``opts.max_moves`` (a point of the curve)."""
+    at = "greedy's GB" if opts.max_gb >= g.gb_copied else f"{opts.max_gb:g} GB"
+    p = _candidate(f"lowest score at {at}", cluster, lo, opts, g)
+    if p is not None:
+        curve.append(_point(p.extra["candidate"], p, g, f"--max-gb {opts.max_gb:g} --max-moves {opts.max_moves}"))
+    return p
+
+
+def _point(name: str, p: Plan, g: Plan, flag: str) -> dict:
+    gb_ratio = p.gb_copied / g.gb_copied if g.gb_copied else None
+    return {"name": name, "score": p.final_score, "gb": p.gb_copied, "moves": len(p.steps),
+            "jobsets": len(p.jobsets), "gb_vs_greedy": gb_ratio, "ask": flag}
+
+
+def choose(g: Plan, candidates: list[Plan]) -> tuple[Plan, str]:
+    """The candidate that dominates ``g`` with the fewest GB (then the lowest score), or ``g``.
+
+    >>> from planner.domain.plan import Step
+    >>> g = Plan("greedy", 3.0, 2.0, [Step("i1", "r", "a", "b", "a", "c", 10.0, 2.0)])
+    >>> cheap = Plan("cpsat", 3.0, 2.0, [Step("i1", "f", "a", "b", "b", "a", 0.0, 2.0)])
+    >>> worse = Plan("cpsat", 3.0, 2.5, [])
+    >>> [(p.method, why) for p, why in (choose(g, [worse, cheap]), choose(g, [worse]))]
+    [('cpsat', 'dominates'), ('greedy', 'no candidate dominates greedy: greedy kept')]
+    """
+    ok = [c for c in candidates if dominance(c, g).dominates]
+    if not ok:
+        return g, "no candidate dominates greedy: greedy kept"
+    return min(ok, key=lambda c: (c.gb_copied, c.final_score, len(c.steps))), "dominates"
+
+
+def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan:
+    """The default plan (see the module docstring)."""
+    from planner.planners.greedy import GreedyOptions
+    from planner.planners.greedy import balance as greedy
+
+    t0 = time.perf_counter()
+    gs = load_group(cluster, lo)
+    share = GREEDY_END_BIG if len(gs.group_instances) >= BIG_GROUP else GREEDY_END
+    g = greedy(gs, GreedyOptions(time_limit=opts.time_limit * share))
+    base = replace(opts, objective="score")
+    if opts.evacuate and evacuation_needs(gs)[0] > 0:  # greedy leaves instances on offline nodes (gs moved along)
+        from planner.planners.cpsat.pipeline import plan as run
+
+        out = run(cluster, lo, base, greedy_run=g)
+        out.extra["objective"] = {"rule": RULE, "chosen": "lowest score (--objective score)",
+                                  "why": "greedy leaves instances on offline nodes: no greedy plan to dominate",
+                                  "dominance": dominance(out, g).to_json(), "candidates": {}, "curve": [],
+                                  "greedy_s": g.wall_s}
+        return out
+    cands: list[Plan] = []
+    curve = [_point("greedy (hbal)", g, g, "--method greedy")]
+    if g.steps:
+        left = lambda end: opts.time_limit * end - (time.perf_counter() - t0)  # noqa: E731
+        moves = len(g.steps)
+        forced = gb_lower_bound(gs)
+        budget = min(g.gb_copied, round(FORCED_SLACK * forced, 3)) if forced > 0 else g.gb_copied
+        a = _score_at(cluster, lo, replace(base, max_gb=budget, max_moves=moves, time_limit=left(SCORE_END)), g, curve)
+        if forced > 0 and budget < g.gb_copied and (a is None or a.final_score > g.final_score):
+            if a is not None:
+                cands.append(a)  # an evacuation near the forced minimum that does not reach greedy's score
+            a = _score_at(cluster, lo, replace(base, max_gb=g.gb_copied, max_moves=moves,
+                                               time_limit=left(EVAC_RETRY_END)), g, curve)
+        if a is not None:
+            cands.append(a)
+        if a is not None and a.final_score <= g.final_score and a.steps:  # slack to trade for GB
+            goal = round(g.final_score, 8)
+            b = _candidate("fewest GB at greedy's score", cluster, lo,
+                           replace(base, target_score=goal, max_moves=moves, hint=placement_after(cluster, a.steps),
+                                   time_limit=left(FEWEST_GB_END)), g)
+            if b is not None:
+                cands.append(b)
+                curve.append(_point(b.extra["candidate"], b, g, f"--target-score {goal:.8f} --max-moves {moves}"))
+    chosen, why = choose(g, cands)
+    checks = {c.extra["candidate"]: dominance(c, g).to_json() for c in cands}
+    name = chosen.extra.get("candidate", "greedy (hbal)")
+    out = chosen if chosen is not g else Plan("cpsat", g.initial_score, g.final_score, list(g.steps),
+                                              status=g.status, group=g.group, extra={**g.extra, "stuck": {}})
+    out.wall_s = time.perf_counter() - t0
+    out.extra["timing"] = {"mode": "dominant", "time_limit": opts.time_limit,
+                           "declared": tl.declared("dominant", opts.time_limit),
+                           "phases": [{"phase": "greedy", "wall_s": round(g.wall_s, 3)}]
+                           + [{"phase": c.extra["candidate"], "wall_s": round(c.wall_s, 3)} for c in cands]}
+    out.extra["objective"] = {"rule": RULE, "chosen": name, "why": why,
+                              "dominance": dominance(out, g).to_json(), "candidates": checks,
+                              "curve": [p for p in curve if p["name"] != name], "greedy_s": g.wall_s}
+    return out
