@@ -100,3 +100,9 @@ def test_check_outputs_rules(tmp_path: Path) -> None:
 def test_click_usage_errors_are_one_line(capsys, args: list[str]) -> None:
     code, _, err = run(capsys, *args)
     assert code == 2 and err.startswith("planner: error: ") and err.count("\n") == 1, err
+
+
+def test_report_html_onto_a_hard_link_of_the_input_is_refused(capsys, tmp_path: Path, cluster: Path) -> None:
+    link = tmp_path / "link.html"
+    os.link(cluster, link)
+    _refused(capsys, cluster, "report", str(cluster), "--html", str(link))
