@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from planner.cli.outputs import check_outputs
 from planner.cli.plot import plot_opt, plot_usage, save_plot
 from planner.cli.schedule import pop_schedule_options, schedule_options
 from planner.domain.errors import PlannerError
@@ -99,12 +100,6 @@ def _hbal_options(f):
     return f
 
 
-def _no_overwrite(source: str, *outputs: str | None) -> None:
-    for path in outputs:
-        if path and Path(source).exists() and Path(path).resolve() == Path(source).resolve():
-            raise PlannerError(path, None, "refusing to overwrite the input file")
-
-
 def _write_outputs(c, source: str, plan, so: dict, lo, as_json: bool, print_commands: bool,
                    commands_file: str | None, save_plan: str | None, closing: list[str], alias) -> bool:
     """Schedule the plan, write the files asked for, print the JSON or the text; True after JSON."""
@@ -183,7 +178,7 @@ def balance(cluster: str, method: str, plot_out: str | None, as_json: bool, prin
     )
 
     so = pop_schedule_options(kw)
-    _no_overwrite(cluster, save_state, save_plan, commands_file, plot_out)
+    check_outputs([cluster], [save_state, save_plan, commands_file, plot_out], [so["save_steps"]])
     c = load(cluster)
     lo = LoadOptions(group=kw["group"], exclusion_tags=_split(kw["exclusion_tags"]),
                      ignore_dynu=kw["ignore_dynu"], offline_nodes=tuple(kw["offline"]),
@@ -268,7 +263,7 @@ def compare(cluster: str, group: str | None, with_hbal: bool, hbal_timeout: floa
     from planner.planners.cpsat import CpsatOptions
     from planner.report.compare import compare as run_compare
 
-    _no_overwrite(cluster, csv_out, plot_out)
+    check_outputs([cluster], [csv_out, plot_out])
     c = load(cluster)
     lo = LoadOptions(group=group)
     tl = time_limit or default_time_limit(len(c.instances))
@@ -298,10 +293,10 @@ def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: fl
     try:
         ks = [int(x) for x in points.split(",") if x]
     except ValueError:
-        raise PlannerError(None, None, f"--points: expected integers, got '{points}'") from None
+        raise PlannerError("--points", None, f"expected integers, got '{points}'") from None
     from planner.report.compare import default_check
 
-    _no_overwrite(cluster, csv_out, plot_out)
+    check_outputs([cluster], [csv_out, plot_out])
     c, lo = load(cluster), LoadOptions(group=group)
     df = run_pareto(c, lo, ks, by, time_limit)
     con = _console()
@@ -337,8 +332,7 @@ def sequence(cluster: str, target: str, group: str | None, as_json: bool, print_
     from planner.report.text import hbal_text, suffix_stripper
 
     so = pop_schedule_options(kw)
-    _no_overwrite(cluster, save_plan, commands_file)
-    _no_overwrite(target, save_plan, commands_file)
+    check_outputs([cluster, target], [save_plan, commands_file], [so["save_steps"]])
     c, t = load(cluster), load(target)
     lo = LoadOptions(group=group)
     plan, _ = sequence_to(c, t, lo)
@@ -408,9 +402,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         print("planner: aborted", file=sys.stderr)
         sys.exit(130)
-    except click.ClickException as e:
-        e.show()
+    except click.UsageError as e:  # usage errors (BadParameter included): one line, not three
+        print(f"planner: error: {e.format_message()}".replace("\n", " "), file=sys.stderr)
         sys.exit(2)
+    except click.ClickException as e:
+        print(f"planner: error: {e.format_message()}".replace("\n", " "), file=sys.stderr)
+        sys.exit(e.exit_code if e.exit_code else 2)
     except KeyboardInterrupt:
         print("planner: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -31,7 +31,7 @@ def schedule_options(f):
         click.option("--day-plan", is_flag=True, help="Print the schedule and day plan."),
         click.option("--schedule-time-limit", type=float, default=2.0, show_default=True,
                      help="CP-SAT seconds for the makespan."),
-        click.option("--save-steps", type=click.Path(file_okay=False), default=None,
+        click.option("--save-steps", default=None, metavar="DIR",
                      help="Write the cluster after every step to DIR (htools text)."),
     ]
     for o in reversed(opts):

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -365,6 +366,6 @@ def save_text(cluster: Cluster, path: str | Path, inputs: tuple[str | Path, ...]
     """Write ``cluster`` to ``path``, refusing to overwrite any of ``inputs``."""
     p = Path(path)
     for i in inputs:
-        if p.exists() and Path(i).exists() and p.resolve() == Path(i).resolve():
+        if p.exists() and Path(i).exists() and os.path.samefile(p, i):  # hard and symbolic links too
             raise PlannerError(str(path), None, "refusing to overwrite an input file")
     p.write_text(write_text(cluster), encoding="utf-8", errors="surrogateescape")

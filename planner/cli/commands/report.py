@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from planner.cli.outputs import check_outputs
 from planner.domain.errors import PlannerError
 
 DEFAULT_CLUSTER = "scenarios/new-node-small-5n-73i-mimic.data"
@@ -51,8 +52,7 @@ def command(cluster: str, html_out: str | None, group: str | None, goal: str, ti
     if jobs_per_day < 1:
         raise PlannerError("--jobs-per-day", None, "must be at least 1")
     window_s = parse_window(window)
-    if html_out and Path(cluster).exists() and Path(html_out).resolve() == Path(cluster).resolve():
-        raise PlannerError(html_out, None, "refusing to overwrite the input file")
+    check_outputs([cluster], [html_out])  # hard links and symlinks of the input too, before any work
     c = load(cluster)
     tl = _time_limit(time_limit)
     err = Console(stderr=True, highlight=False)
