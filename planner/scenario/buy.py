@@ -1,0 +1,181 @@
+"""The smallest (or cheapest) purchase of catalog nodes with which a forecast fits, found by CP-SAT.
+
+Existing instances stay where they are; the forecast's new instances are placed by the model
+(:class:`planner.capacity.purchase_model.FitModel`) on the existing nodes and on the nodes bought,
+with every hard rule, hail's strict N+1 and the ipolicy kept.  Every answer is rebuilt as a cluster
+and checked by :func:`planner.checks.placements.check_new_instances` (hbal's placement rules, one
+new instance after the other) and hbal's N+1 flags.
+
+>>> from planner.io.htools_text import read_text
+>>> from planner.scenario.catalog import load_catalog
+>>> cat = load_catalog()
+>>> c = read_text("scenarios/new-node-small-5n-73i-mimic.data")
+>>> p = optimal_purchase(c, cat, [(cat.flavor("mimic"), 40)], PurchaseOptions(models=("mimic-128",), time_limit=10))
+>>> p.bought, p.status, p.verified
+({'mimic-128': 2}, 'OPTIMAL', True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from planner.capacity.purchase_model import FitModel, FitSolution
+from planner.checks.placements import check_new_instances, policy_violation
+from planner.domain.errors import PlannerError
+from planner.domain.model import Cluster, Instance
+from planner.engine.summary import score_group
+from planner.scenario.catalog import Catalog, Flavor, NodeModel
+from planner.scenario.changes import add_nodes, place_new
+
+
+@dataclass(frozen=True)
+class PurchaseOptions:
+    """Which models may be bought (in order of preference), how many at most, and what to minimise."""
+
+    models: tuple[str, ...]
+    max_per_model: tuple[tuple[str, int], ...] = ()
+    objective: str = "nodes"  #: "nodes" (fewest) or "price" (cheapest; every model needs a price)
+    time_limit: float = 30.0
+    seed: int = 1
+    workers: int = 2
+    group: str | None = None  #: the node group to grow (default: the first)
+    slots: int = 16  #: candidates per model when neither a maximum nor a baseline bounds it
+
+
+@dataclass
+class Purchase:
+    """The purchase, the cluster with it and the forecast placed, and the proof's status."""
+
+    bought: dict[str, int]
+    price: float | None
+    status: str
+    bound: float | None
+    gap: float | None
+    first_s: float | None
+    wall_s: float
+    cluster: Cluster
+    new_instances: list[Instance] = field(default_factory=list)
+    verified: bool = False
+    solution: FitSolution | None = None
+
+    @property
+    def nodes(self) -> int:
+        return sum(self.bought.values())
+
+
+def prototype(f: Flavor, spindle_use: int) -> Instance:
+    """A new running instance of flavor ``f`` (nodes not chosen yet)."""
+    return Instance(f.name, f.memory, f.disk, f.vcpus, "running", True, -1, -1, f.disk_template,
+                    spindle_use=spindle_use, spindles=f.spindles)
+
+
+def _check_forecast(c: Cluster, group: str, protos: list[Instance], models: list[NodeModel]) -> None:
+    pol = c.group_policy(c.group_by_uuid(group))
+    for i in protos:
+        v = policy_violation(i, pol)
+        if v is not None:
+            raise PlannerError("<purchase>", None, f"flavor {v.message}")
+        if not any(m.memory - m.os_memory > i.mem and m.disk > i.dsk * (2 if i.disk_template == "drbd" else 1)
+                   for m in models):
+            raise PlannerError("<purchase>", None, f"flavor {i.name} ({i.mem} MiB, {i.dsk} MiB disk) is bigger "
+                               "than any allowed model can hold")
+
+
+def _slots(opts: PurchaseOptions, catalog: Catalog, baseline: int | None) -> dict[str, int]:
+    cap = dict(opts.max_per_model)
+    out = {}
+    for name in opts.models:
+        bound = baseline if baseline is not None else opts.slots
+        if opts.objective == "price" and baseline is not None:
+            first = catalog.model(opts.models[0]).price or 0.0
+            bound = math.floor(baseline * first / catalog.model(name).price) if catalog.model(name).price else baseline
+        out[name] = min(cap.get(name, bound), bound)
+    return out
+
+
+def _named(c: Cluster, forecast: list[tuple[Flavor, int]], pairs, protos, index) -> list[Instance]:
+    taken = {i.name for i in c.instances}
+    out, k = [], {}
+    for f, p, s, count in sorted(pairs):
+        for _ in range(count):
+            n = k.get(f, 0)
+            while (name := f"{forecast[f][0].name}-{n + 1:04d}") in taken:
+                n += 1
+            k[f] = n + 1
+            taken.add(name)
+            i = protos[f]
+            out.append(Instance(name, i.mem, i.dsk, i.vcpus, "running", True, index[p], index[s] if s >= 0 else -1,
+                                i.disk_template, spindle_use=i.spindle_use,
+                                spindles=i.spindles if c.nodes[index[p]].excl_stor else None))
+    return out
+
+
+def optimal_purchase(c: Cluster, catalog: Catalog, forecast: list[tuple[Flavor, int]], opts: PurchaseOptions,
+                     baseline: Cluster | None = None) -> Purchase:
+    """The fewest (or cheapest) nodes of ``opts.models`` with which every forecast instance fits;
+    ``baseline``: a cluster with a known feasible purchase (the greedy's), used as hint and bound."""
+    if not c.groups:
+        raise PlannerError(c.origin, None, "the cluster has no node group")
+    group = c.find_group(opts.group).uuid if opts.group else c.groups[0].uuid
+    models = [catalog.model(m) for m in opts.models]
+    if opts.objective == "price" and any(m.price is None for m in models):
+        raise PlannerError("<purchase>", None, "objective price needs a price for every allowed model")
+    su = c.group_policy(c.group_by_uuid(group)).std.spindle_use
+    protos = [prototype(f, su) for f, _ in forecast]
+    _check_forecast(c, group, protos, models)
+    base_new = len(baseline.nodes) - len(c.nodes) if baseline is not None else None
+    slots = _slots(opts, catalog, base_new)
+    cs, candidates, model_of = c, [], {}
+    for m in models:
+        before = len(cs.nodes)
+        cs = add_nodes(cs, m, slots[m.name], c.group_by_uuid(group).name)
+        for k in range(before, len(cs.nodes)):
+            candidates.append(k)
+            model_of[k] = m.name
+    fm = FitModel(cs, group, protos, candidates, model_of)
+    fm.require([n for _, n in forecast])
+    prices = {k: catalog.model(model_of[k]).price for k in candidates} if opts.objective == "price" else None
+    fm.minimise_purchase(prices)
+    if baseline is not None:
+        _hint(fm, cs, c, baseline, protos)
+    sol = fm.solve(opts.time_limit, opts.seed, opts.workers)
+    if not sol.feasible:
+        why = "does not fit" if sol.status == "INFEASIBLE" else f"found no placement in {opts.time_limit:g} s"
+        raise PlannerError("<purchase>", None, f"the forecast {why} with up to "
+                           + ", ".join(f"{v} {k}" for k, v in slots.items()) + " nodes bought")
+    return _result(c, cs, catalog, forecast, protos, sol, model_of, group)
+
+
+def _hint(fm: FitModel, cs: Cluster, c: Cluster, baseline: Cluster, protos: list[Instance]) -> None:
+    pos = {n.name: k for k, n in enumerate(cs.nodes)}
+    bought = {pos[n.name] for n in baseline.nodes[len(c.nodes):] if n.name in pos}
+    pairs: dict[tuple[int, int, int], int] = {}
+    flavor_of = {p.name: f for f, p in enumerate(protos)}
+    for i in baseline.instances[len(c.instances):]:
+        f = flavor_of.get(i.name.rsplit("-", 1)[0])
+        if f is None:
+            continue
+        key = (f, pos[baseline.nodes[i.pnode].name], pos[baseline.nodes[i.snode].name] if i.snode >= 0 else -1)
+        pairs[key] = pairs.get(key, 0) + 1
+    fm.hint(bought, pairs)
+
+
+def _result(c: Cluster, cs: Cluster, catalog: Catalog, forecast, protos, sol: FitSolution, model_of,
+            group: str) -> Purchase:
+    bought = {m: sum(1 for k in sol.bought if model_of[k] == m) for m in dict.fromkeys(model_of.values())}
+    grown = c
+    for m, n in bought.items():
+        if n:
+            grown = add_nodes(grown, catalog.model(m), n, c.group_by_uuid(group).name)
+    pos = {n.name: k for k, n in enumerate(grown.nodes)}
+    index = {k: pos[n.name] for k, n in enumerate(cs.nodes) if n.name in pos}
+    new = _named(grown, forecast, sol.pairs, protos, index)
+    final = place_new(grown, new)
+    was_bad = set(score_group(c, c.group_by_uuid(group).name).n1_fail_nodes)
+    verified = check_new_instances(grown, new) is None and \
+        not set(score_group(final, c.group_by_uuid(group).name).n1_fail_nodes) - was_bad
+    price = sum(n * (catalog.model(m).price or 0.0) for m, n in bought.items()) \
+        if all(catalog.model(m).price is not None for m in bought) else None
+    return Purchase({m: n for m, n in bought.items() if n}, price, sol.status, sol.bound, sol.gap, sol.first_s,
+                    sol.wall_s, final, new, verified, sol)
