@@ -25,6 +25,7 @@ from planner.execution.dayplan import pack, parse_window
 from planner.planners.cpsat import CpsatOptions
 from planner.planners.verified import balance, schedule_plan
 from planner.scenario.build import Built, build
+from planner.scenario.catalog import Catalog
 from planner.scenario.spec import Scenario, load_scenario
 
 __all__ = ["WhatIf", "whatif", "load_scenario"]
@@ -82,9 +83,11 @@ def flavor_capacity(c: Cluster, spec: Spec, template: str) -> int:
 
 
 def whatif(scenario: Scenario, time_limit: float | None = None, methods: tuple[str, ...] | None = None,
-           seed: int | None = None, models: tuple[str, ...] = ()) -> WhatIf:
-    """Build the scenario's clusters and answer its questions (``models``: extra catalog files/dirs)."""
-    b = build(scenario, models)
+           seed: int | None = None, models: tuple[str, ...] = (),
+           base: tuple[Cluster, Catalog] | None = None) -> WhatIf:
+    """Build the scenario's clusters and answer its questions (``models``: extra catalog files/dirs;
+    ``base``: the starting cluster and catalog, already loaded)."""
+    b = build(scenario, models, base)
     q = scenario.questions
     before = score_group(b.before) if b.before.instances or b.before.nodes else None
     after = score_group(b.after)
