@@ -68,7 +68,8 @@ def build(s: Scenario, models: tuple[str, ...] = (), base: tuple[Cluster, Catalo
 
 def _apply(c: Cluster, change, catalog: Catalog, notes: list[str], added: set[str]) -> Cluster:
     a, args = change.action, change.args
-    if a in ("add_nodes", "add_instances") and args.count == 0:
+    if a in ("add_nodes", "add_instances") and args.count == 0:  # none, but the name must exist
+        catalog.model(args.model) if a == "add_nodes" else catalog.flavor(args.flavor)
         return c
     if a == "add_nodes":
         n0 = len(c.nodes)

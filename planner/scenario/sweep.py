@@ -63,6 +63,12 @@ def frame_of(rows: list[dict], keys: list[str]) -> pd.DataFrame:
         cols += [c for c in r if c not in cols and c != "error"]
     df = pd.DataFrame(rows, columns=[*cols, "error"])
     df["error"] = df["error"].fillna("").astype(str)
+    for c in cols:  # integers and flags stay so where failed points leave holes
+        kinds = {type(r[c]) for r in rows if c in r}
+        if kinds == {int}:
+            df[c] = df[c].astype("Int64")
+        elif kinds == {bool}:
+            df[c] = df[c].astype("boolean")
     return df
 
 
@@ -74,8 +80,9 @@ def _base(s: Scenario, varies: list[Vary]) -> tuple[Cluster, Catalog] | None:
     return start(s, catalog), catalog
 
 
-def tasks(scenario: str | Path, varies: list[Vary], opts: SweepOptions) -> tuple[list[Task], list[str]]:
-    """The sweep's points (bad keys or values: PlannerError ``--vary KEY: ...``) and their keys."""
+def check(scenario: str | Path, varies: list[Vary]) -> tuple[dict, Scenario]:
+    """The scenario's YAML data and schema, each ``--vary`` checked against it (PlannerError
+    ``--vary KEY: ...`` for a bad key or value); nothing is loaded or run."""
     source = str(scenario)
     data = read_yaml(Path(source))
     if not isinstance(data, dict):
@@ -84,6 +91,13 @@ def tasks(scenario: str | Path, varies: list[Vary], opts: SweepOptions) -> tuple
     if not varies:
         raise PlannerError("--vary", None, "give at least one --vary KEY=V1,V2,...")
     check_varies(data, source, varies)
+    return data, s
+
+
+def tasks(scenario: str | Path, varies: list[Vary], opts: SweepOptions) -> tuple[list[Task], list[str]]:
+    """The sweep's points (see :func:`check`) and their keys."""
+    source = str(scenario)
+    data, s = check(scenario, varies)
     base = _base(s, varies)
     if base is None:  # each worker loads the files itself: absolute paths, whatever its directory
         source = str(Path(source).resolve())
