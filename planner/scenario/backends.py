@@ -48,8 +48,20 @@ def run_pool(todo: list[Task], opts: SweepOptions, on_row=None) -> tuple[Done, b
     try:
         done, interrupted = _collect({ex.submit(run_point, t): t for t in todo}, pool_completed, on_row)
     finally:
+        if interrupted:
+            _stop_workers(ex)
         ex.shutdown(wait=not interrupted, cancel_futures=True)
     return done, interrupted
+
+
+def _stop_workers(ex: ProcessPoolExecutor) -> None:
+    """End the pool's processes now (Ctrl-C): the points they run are dropped, not waited for."""
+    stop = getattr(ex, "terminate_workers", None)  # Python 3.14+
+    if stop is not None:
+        stop()
+        return
+    for proc in list((getattr(ex, "_processes", None) or {}).values()):  # before 3.14: no public way
+        proc.terminate()
 
 
 def dask_client(address: str, workers: int):
