@@ -1,0 +1,62 @@
+"""What-if sweeps (issue 25): one 20-point sweep on 1 and 2 process-pool workers and on Dask with 2 local
+workers, in the same run on the same machine; the frames must be equal.
+
+The sweep: ``scenarios/growth.yaml`` (the 5-node / 73-instance reference cluster, N mimic-128 nodes
+bought, M mimic instances added; capacity of mimic and small; greedy and CP-SAT rebalance), with
+``changes.0.count=0,1,2,3`` x ``changes.1.count=0,10,20,30,40``, CP-SAT at 1 work-second per solve
+(the deterministic clock: the same frame on every backend).
+
+Usage: .venv/bin/python benchmarks/bench_whatif.py [--time-limit 1] [--no-dask]
+Writes benchmarks/bench_whatif.csv and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _table import ROOT, write_table  # noqa: E402
+
+SCENARIO = ROOT / "scenarios" / "growth.yaml"
+VARY = ("changes.0.count=0,1,2,3", "changes.1.count=0,10,20,30,40")
+
+
+def sweep_rows(time_limit: float, dask: bool) -> list[dict]:
+    import pandas as pd
+
+    from planner.scenario.point import SweepOptions
+    from planner.scenario.sweep import sweep
+    from planner.scenario.vary import parse_vary
+
+    varies = [parse_vary(v) for v in VARY]
+    runs = [("pool", 1, None), ("pool", 2, None)] + ([("dask LocalCluster", 2, "local")] if dask else [])
+    rows, first = [], None
+    for backend, workers, address in runs:
+        r = sweep(SCENARIO, varies, SweepOptions(workers=workers, dask=address, time_limit=time_limit))
+        first = r.frame if first is None else first
+        try:
+            pd.testing.assert_frame_equal(r.frame, first)
+            same = True
+        except AssertionError:
+            same = False
+        base = rows[0]["wall_s"] if rows else r.wall_s
+        rows.append({"scenario": SCENARIO.stem, "points": len(r.frame), "errors": int((r.frame["error"] != "").sum()),
+                     "backend": backend, "workers": workers, "wall_s": round(r.wall_s, 1),
+                     "point_s_mean": round(sum(r.seconds.values()) / len(r.seconds), 2),
+                     "speedup_vs_1": round(base / r.wall_s, 2), "same_frame_as_1_worker": same})
+        print(rows[-1], file=sys.stderr, flush=True)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--time-limit", type=float, default=1.0)
+    ap.add_argument("--no-dask", action="store_true")
+    a = ap.parse_args()
+    write_table(sweep_rows(a.time_limit, not a.no_dask), __file__)
+
+
+if __name__ == "__main__":
+    main()
