@@ -13,6 +13,7 @@ Writes benchmarks/bench_whatif.csv and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def sweep_rows(time_limit: float, dask: bool) -> list[dict]:
     runs = [("pool", 1, None), ("pool", 2, None)] + ([("dask LocalCluster", 2, "local")] if dask else [])
     rows, first = [], None
     for backend, workers, address in runs:
+        load = os.getloadavg()[0]  # the shared machine's load as the run starts (2 cores)
         r = sweep(SCENARIO, varies, SweepOptions(workers=workers, dask=address, time_limit=time_limit))
         first = r.frame if first is None else first
         try:
@@ -45,7 +47,8 @@ def sweep_rows(time_limit: float, dask: bool) -> list[dict]:
         rows.append({"scenario": SCENARIO.stem, "points": len(r.frame), "errors": int((r.frame["error"] != "").sum()),
                      "backend": backend, "workers": workers, "wall_s": round(r.wall_s, 1),
                      "point_s_mean": round(sum(r.seconds.values()) / len(r.seconds), 2),
-                     "speedup_vs_1": round(base / r.wall_s, 2), "same_frame_as_1_worker": same})
+                     "speedup_vs_1": round(base / r.wall_s, 2), "same_frame_as_1_worker": same,
+                     "load_1m_at_start": round(load, 2), "cpus": os.cpu_count()})
         print(rows[-1], file=sys.stderr, flush=True)
     return rows
 

@@ -92,7 +92,7 @@ def command(scenario: str, vary: tuple[str, ...], workers: int | None, dask: str
         res = sweep(scenario, vary, workers or min(2, os.cpu_count() or 1), dask, time_limit, methods or None,
                     seed, on_row)
     frame = res.to_frame()
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 320)
     out.print(_table(frame, res.run.keys))
     s = res.summary()
     err.print(f"{s['points']} of {s['of']} points, {s['errors']} with an error, {s['backend']} "
