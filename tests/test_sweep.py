@@ -51,8 +51,11 @@ def one_worker(scenario: Path) -> pd.DataFrame:
 
 def test_two_workers_and_dask_give_the_same_frame(scenario: Path, one_worker: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(run(scenario, workers=2), one_worker)
-    pytest.importorskip("distributed", reason="dask[distributed] is not installed (pip install 'planner[dask]')")
-    pd.testing.assert_frame_equal(run(scenario, workers=2, dask="local"), one_worker)
+    dd = pytest.importorskip("dask.distributed", reason="dask is not installed: pip install 'planner[dask]'")
+    with dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        pd.testing.assert_frame_equal(run(scenario, dask=cluster.scheduler_address), one_worker)
     # the CP-SAT columns are a CP-SAT answer (its checked parallel schedule: fewer jobsets than hbal's
     # one move at a time), reproduced exactly on every backend
     assert one_worker.loc[2, "cpsat_jobsets"] < one_worker.loc[2, "greedy_jobsets"]
@@ -120,6 +123,8 @@ def test_bad_vary_is_one_line_and_exit_2(scenario: Path, capsys, args: list[str]
 def test_csv_plot_and_the_facade(tmp_path: Path, capsys) -> None:
     """policy-change asks no rebalance: cheap points; vcpu_ratio 1 leaves 11 mimic instances, 4 leaves 12
     (what `planner whatif` says of policy-change.yaml edited to each ratio)."""
+    import importlib.util
+
     import planner as pl
 
     src = ROOT / "scenarios" / "policy-change.yaml"
@@ -137,6 +142,10 @@ def test_csv_plot_and_the_facade(tmp_path: Path, capsys) -> None:
     r = pl.sweep(src, ["changes.0.vcpu_ratio=1,4"], workers=1)
     assert r.to_frame()["cap_mimic_after"].tolist() == [11, 12]
     assert repr(r).startswith("<Sweep 2/2 points over changes.0.vcpu_ratio: 0 error(s), pool x1")
+    if importlib.util.find_spec("distributed") is not None:  # --dask local: a LocalCluster of its own
+        d = pl.sweep(src, ["changes.0.vcpu_ratio=1,4"], workers=1, dask="local")
+        pd.testing.assert_frame_equal(d.to_frame(), r.to_frame())
+        assert d.summary()["backend"] == "dask local"
     assert "<table>" in r._repr_html_() and r.counts()["count"].tolist() == [11, 12, 3, 3]
 
 
