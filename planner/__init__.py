@@ -19,9 +19,30 @@ FACADE = {
     "load": "planner.facade", "score": "planner.facade", "balance": "planner.facade",
     "compare": "planner.facade", "pareto": "planner.facade", "sequence": "planner.facade",
     "schedule": "planner.facade", "report": "planner.facade", "sweep": "planner.facade",
+    "capacity": "planner.facade_whatif", "whatif": "planner.facade_whatif", "failures": "planner.facade_whatif",
     "PlannerError": "planner.domain.errors",
 }
 __all__ = ["__version__", *FACADE]
+
+
+def _callable_capacity_package() -> None:
+    """``pl.capacity(...)`` is the façade function, but ``planner.capacity`` is also the subpackage
+    (Python sets the package attribute on its first import); so the subpackage itself is made callable."""
+    import types
+
+    import planner.capacity as pkg
+
+    class CallablePackage(types.ModuleType):
+        def __call__(self, *args, **kwargs):
+            from planner.facade_whatif import capacity
+
+            return capacity(*args, **kwargs)
+
+    pkg.__class__ = CallablePackage
+    globals()["capacity"] = pkg
+
+
+_callable_capacity_package()
 
 
 def __getattr__(name: str):

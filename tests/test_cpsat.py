@@ -100,7 +100,8 @@ def test_a_plan_even_when_the_solver_runs_out_of_time() -> None:
     if not medium:
         pytest.skip(NO_BENCH)
     plan, _ = balance(load(medium[0]), "cpsat", CpsatOptions(time_limit=2, objective="score"))
-    assert plan.status == "feasible" and plan.gap is not None and plan.gap > 0  # it ran out: no proof
+    # it ran out: no proof (gap > 0), or on a loaded machine no bound at all before the limit (gap None)
+    assert plan.status == "feasible" and (plan.gap is None or plan.gap > 0)
     assert verify(load(medium[0]), plan).ok and plan.final_score < plan.initial_score
 
 

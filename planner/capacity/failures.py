@@ -67,6 +67,8 @@ class FailureCase:
     n1_fail_after: tuple[str, ...] = ()
     score_after: float = 0.0
     restore: RestoreCost | None = None
+    #: (surviving node, free memory minus the memory it must keep for N+1, MiB) after the loss
+    headroom: tuple[tuple[str, int], ...] = ()
 
     def row(self) -> dict:
         r = self.restore
@@ -87,6 +89,13 @@ class FailureReport:
         import pandas as pd
 
         return pd.DataFrame([c.row() for c in self.cases])
+
+    def headroom_frame(self):
+        """One row per failure and surviving node: ``failed``, ``node``, ``headroom_mb`` (< 0: N+1 broken)."""
+        import pandas as pd
+
+        rows = [{"failed": c.label, "node": n, "headroom_mb": h} for c in self.cases for n, h in c.headroom]
+        return pd.DataFrame(rows, columns=["failed", "node", "headroom_mb"])
 
     def to_json(self) -> list[dict]:
         out = []
@@ -157,6 +166,7 @@ def _one(cluster: Cluster, label: str, failed: list[int], uuid: str, opts: Failu
     gs_after = load_group(after, lo)
     case.n1_fail_after = tuple(n.name for n in bad_nodes(gs_after))
     case.score_after = compute_score(gs_after.nodes)
+    case.headroom = tuple((n.name, n.f_mem - n.r_mem) for n in gs_after.nodes if not n.offline)
     touches = any(i.pnode in off or i.snode in off for i in after.instances)
     if opts.restore and touches:
         case.restore = _restore(after, lo, opts)

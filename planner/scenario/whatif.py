@@ -43,6 +43,7 @@ class WhatIf:
     capacity: list[dict] = field(default_factory=list)  #: flavor, greedy before/after
     plans: dict[str, Plan] = field(default_factory=dict)
     rebalance: list[dict] = field(default_factory=list)
+    finals: dict[str, Cluster] = field(default_factory=dict)  #: method → the cluster after its plan
 
     def summary_frame(self) -> pd.DataFrame:
         rows = []
@@ -96,6 +97,7 @@ def whatif(scenario: Scenario, time_limit: float | None = None, methods: tuple[s
     if q.rebalance:
         finals = _rebalance(w, b.after, methods or tuple(q.methods), time_limit or q.time_limit,
                             q.seed if seed is None else seed)
+        w.finals = finals
     for name in q.capacity:
         f = b.catalog.flavor(name)
         spec = Spec(f.memory, f.disk, f.vcpus, f.spindles)

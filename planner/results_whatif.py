@@ -1,0 +1,143 @@
+"""What the capacity side of the ``planner`` façade returns: capacity, what-if and failure results.
+
+Same shape as :mod:`planner.results`: ``summary()``, ``to_frame()``, a one-line ``repr``,
+``_repr_html_`` and ``plot()``.
+
+>>> CapacityResult({"small": None}).to_frame().columns.tolist()
+['flavor', 'disk_template', 'allocated', 'fail_reason', 'tiered_allocated']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from planner.results import Result
+
+CAPACITY_COLUMNS = ["flavor", "disk_template", "allocated", "fail_reason", "tiered_allocated"]
+
+
+@dataclass(repr=False)
+class CapacityResult(Result):
+    """hspace's answer per flavor: how many more instances fit (standard allocation, and tiered)."""
+
+    runs: dict[str, Any]  #: flavor label → planner.capacity.hspace.CapacityResult (or None)
+    templates: dict[str, str] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per flavor: hspace's standard count, why it stopped, and the tiered count."""
+        rows = []
+        for name, r in self.runs.items():
+            std = r.standard if r is not None else None
+            tier = r.tiered if r is not None else None
+            rows.append({"flavor": name, "disk_template": self.templates.get(name, r.template if r else None),
+                         "allocated": std.allocated if std else None,
+                         "fail_reason": std.fail_reason if std and std.reasons else None,
+                         "tiered_allocated": tier.allocated if tier else None})
+        return pd.DataFrame(rows, columns=CAPACITY_COLUMNS)
+
+    def summary(self) -> dict[str, Any]:
+        return {f"{row.flavor} fits": row.allocated for row in self.to_frame().itertuples()}
+
+    def __getitem__(self, flavor: str) -> int | None:
+        """The standard-allocation count of ``flavor``."""
+        r = self.runs[flavor]
+        return r.standard.allocated if r is not None and r.standard is not None else None
+
+    def plot(self, title: str | None = None):
+        """One bar per flavor: instances that still fit."""
+        from planner.report.plots import figure
+
+        df = self.to_frame()
+        fig, ax = figure(figsize=(max(4.0, 0.9 * len(df) + 2), 3.2))
+        ax.bar(df["flavor"].astype(str), df["allocated"].fillna(0))
+        ax.set_ylabel("instances that fit")
+        ax.set_title(title or "capacity per flavor (hspace standard allocation)")
+        return fig
+
+    def __repr__(self) -> str:
+        return "<Capacity " + ", ".join(f"{k}: {v}" for k, v in self.summary().items()) + ">"
+
+    def _caption(self) -> str:
+        return "capacity (hspace)"
+
+
+@dataclass(repr=False)
+class WhatIfResult(Result):
+    """A scenario's answer: before/after score and N+1, capacity per flavor, the rebalance per method."""
+
+    whatif: Any  #: planner.scenario.whatif.WhatIf
+
+    def summary(self) -> dict[str, Any]:
+        w = self.whatif
+        out = {"scenario": w.scenario.name or w.scenario.source, "score before": w.before.score,
+               "score after": w.after.score, "N+1 failing after": len(w.after.n1_fail_nodes)}
+        for r in w.rebalance:
+            out[f"{r['method']}: moves / GiB / days"] = f"{r['moves']} / {r['gb_copied']:.0f} / {r['days']}"
+        for c in w.capacity:
+            out[f"{c['flavor']} fits (before → after)"] = f"{c['before']} → {c['after']}"
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rebalance that the change needs, one row per method."""
+        return self.whatif.rebalance_frame()
+
+    def capacity_frame(self) -> pd.DataFrame:
+        """One row per flavor: hspace's count before, after the changes, and after each plan."""
+        return self.whatif.capacity_frame()
+
+    def states_frame(self) -> pd.DataFrame:
+        """Score and N+1 before and after the changes."""
+        return self.whatif.summary_frame()
+
+    def plot(self, title: str | None = None):
+        """Per-node memory/disk/vCPU use: after the changes, and after each rebalance."""
+        from planner.engine.state import LoadOptions
+        from planner.report.plots import node_usage
+        from planner.report.story import usage_states
+
+        w = self.whatif
+        return node_usage(usage_states(w.built.after, dict(w.finals), LoadOptions()), title or w.scenario.name)
+
+    def __repr__(self) -> str:
+        w = self.whatif
+        return (f"<WhatIf {w.scenario.name or w.scenario.source}: score {w.before.score:.4f} -> "
+                f"{w.after.score:.4f}, {len(w.rebalance)} plan(s), {len(w.capacity)} flavor(s)>")
+
+    def _caption(self) -> str:
+        return f"what-if: {self.whatif.scenario.name}"
+
+
+@dataclass(repr=False)
+class FailuresResult(Result):
+    """What each node's loss (or a tag's, a node list's) does, and the verified repair's cost."""
+
+    report: Any  #: planner.capacity.failures.FailureReport
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per failure: failovers, relocations, lost instances, N+1 and score after, repair cost."""
+        return self.report.to_frame()
+
+    def headroom_frame(self) -> pd.DataFrame:
+        """Free memory left for N+1 on every surviving node after each failure (< 0: N+1 broken)."""
+        return self.report.headroom_frame()
+
+    def summary(self) -> dict[str, Any]:
+        df = self.to_frame()
+        return {"failures": len(df), "with lost instances": int((df["lost"] > 0).sum()),
+                "N+1 broken after": int((df["n1_fail_after"] > 0).sum())}
+
+    def plot(self, title: str | None = None):
+        from planner.report.plots import n1_headroom
+
+        return n1_headroom(self.headroom_frame(), title=title or "N+1 headroom after each failure")
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (f"<Failures {s['failures']}: {s['with lost instances']} lose instances, "
+                f"{s['N+1 broken after']} break N+1>")
+
+    def _caption(self) -> str:
+        return "node failures"
