@@ -10,7 +10,10 @@ Points run on a ``concurrent.futures`` process pool (``workers``) or on a Dask d
 (``dask="local"`` starts a ``LocalCluster`` on 127.0.0.1; ``dask="tcp://HOST:PORT"`` joins one).
 Every point runs under :func:`planner.domain.clock.deterministic` (one CP-SAT worker, deterministic
 time limits, a work clock for the phases), so the frame is the same whatever the backend, the
-number of workers or the load; rows are sorted by point.
+number of workers or the load; rows are sorted by point.  The starting cluster and the catalog are
+loaded once and sent with each point, so a remote Dask worker needs only planner installed; when a
+varied key is under ``cluster`` or ``models``, each point loads them itself, from absolute paths that
+the workers must see too.
 
 >>> from planner.scenario.vary import parse_vary
 >>> run = sweep("scenarios/policy-change.yaml", [parse_vary("changes.0.vcpu_ratio=1,4")],

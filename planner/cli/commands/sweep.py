@@ -85,9 +85,12 @@ def command(scenario: str, vary: tuple[str, ...], workers: int | None, dask: str
     with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err, transient=True) as bar:
         job = bar.add_task("", total=total)
+        errors = []
 
         def on_row(row: dict) -> None:
-            bar.update(job, advance=1, description=f"errors: {row['point']}" if row.get("error") else "")
+            if row.get("error"):
+                errors.append(row["point"])
+            bar.update(job, advance=1, description=f"{len(errors)} with an error" if errors else "")
 
         res = sweep(scenario, vary, workers or min(2, os.cpu_count() or 1), dask, time_limit, methods or None,
                     seed, on_row)
