@@ -57,10 +57,11 @@ def score_cluster(cluster: Cluster, group: str | None = None, opts: LoadOptions 
 
 def sweep(scenario: str | Path, vary: list[str] | tuple[str, ...], workers: int | None = None, dask: str | None = None,
           time_limit: float | None = None, methods: tuple[str, ...] | None = None, seed: int | None = None,
-          on_row=None):
+          on_row=None, deterministic: bool = True):
     """A scenario answered at every point of the ``vary`` grid (``["KEY=V1,V2", ...]``) on a process
     pool of ``workers`` (default min(2, cpus)) or on Dask (``dask="local"`` or ``"tcp://HOST:PORT"``):
-    a :class:`planner.report.sweep.SweepResult` (``.to_frame()``, ``.plot()``)."""
+    a :class:`planner.report.sweep.SweepResult` (``.to_frame()``, ``.plot()``).  ``deterministic``
+    (default): time limits in CP-SAT work seconds, the same frame on any backend and load."""
     import os
 
     from planner.report.sweep import SweepResult
@@ -69,7 +70,8 @@ def sweep(scenario: str | Path, vary: list[str] | tuple[str, ...], workers: int 
     from planner.scenario.vary import parse_vary
 
     n = workers if workers is not None else min(2, os.cpu_count() or 1)
-    opts = SweepOptions(workers=n, dask=dask, time_limit=time_limit, methods=methods, seed=seed)
+    opts = SweepOptions(workers=n, dask=dask, time_limit=time_limit, methods=methods, seed=seed,
+                        deterministic=deterministic)
     return SweepResult(run(scenario, [parse_vary(v) for v in vary], opts, on_row))
 
 

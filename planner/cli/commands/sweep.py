@@ -60,10 +60,13 @@ def _table(frame, keys: list[str]):
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), default=None, help="Write the frame to OUT.csv.")
 @click.option("--parquet", "parquet_out", type=click.Path(dir_okay=False), default=None,
               help="Write the frame to OUT.parquet (needs pyarrow: pip install 'planner[parquet]').")
+@click.option("--wall-clock", is_flag=True,
+              help="Time limits in wall seconds (each point bounded in time, but the frame then depends on the "
+                   "machine's load and the workers; default: CP-SAT work seconds, reproducible).")
 @plot_opt
 def command(scenario: str, vary: tuple[str, ...], workers: int | None, dask: str | None, time_limit: float | None,
             methods: tuple[str, ...], seed: int | None, csv_out: str | None, parquet_out: str | None,
-            plot_out: str | None) -> None:
+            wall_clock: bool, plot_out: str | None) -> None:
     """Answer SCENARIO (YAML) at every point of the --vary grid, as `planner whatif` answers it: one row
     per point (score, N+1, capacity per flavor, rebalance cost), the same frame on any backend."""
     from rich.console import Console
@@ -93,7 +96,7 @@ def command(scenario: str, vary: tuple[str, ...], workers: int | None, dask: str
             bar.update(job, advance=1, description=f"{len(errors)} with an error" if errors else "")
 
         res = sweep(scenario, vary, workers or min(2, os.cpu_count() or 1), dask, time_limit, methods or None,
-                    seed, on_row)
+                    seed, on_row, deterministic=not wall_clock)
     frame = res.to_frame()
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 320)
     out.print(_table(frame, res.run.keys))
