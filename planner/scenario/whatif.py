@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.capacity.alloc import AllocError
 from planner.capacity.hspace import capacity
 from planner.capacity.options import CapacityOptions, Spec
 from planner.domain.errors import PlannerError
@@ -78,7 +79,7 @@ def flavor_capacity(c: Cluster, spec: Spec, template: str) -> int:
     """hspace's standard-allocation count of one flavor (placement frozen, N+1 kept)."""
     try:
         res = capacity(c, CapacityOptions(standard=spec, run_tiered=False, disk_template=template)).standard
-    except PlannerError:
+    except (PlannerError, AllocError):  # AllocError: too few online nodes to place one (hspace fails)
         return 0
     return 0 if res is None else res.allocated
 
