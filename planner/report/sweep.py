@@ -6,6 +6,9 @@ capacity-per-flavor plot.
 ...                   "n1_ok": [False, True], "error": ["", ""]})
 >>> counts(f, ["changes.0.count"]).values.tolist()
 [[0, 'large', 6, False], [2, 'large', 30, True]]
+>>> f["changes.0.model"] = ["a", "b"]
+>>> counts(f, ["changes.0.count", "changes.0.model"])["flavor"].tolist()
+['large (changes.0.model=a)', 'large (changes.0.model=b)']
 """
 
 from __future__ import annotations
@@ -21,21 +24,26 @@ from planner.scenario.sweep import SweepRun
 
 
 def _x(frame: pd.DataFrame, keys: list[str]) -> str:
-    """The plot's x axis: the one varied key when its values are numbers, else the point index."""
-    if len(keys) == 1 and pd.api.types.is_numeric_dtype(frame[keys[0]]) and frame[keys[0]].is_unique:
-        return keys[0]
-    return "point"
+    """The plot's x axis: the first varied key with numeric values (the one key, whatever its values),
+    else the point index."""
+    numeric = [k for k in keys if pd.api.types.is_numeric_dtype(frame[k])]
+    return numeric[0] if numeric else keys[0] if len(keys) == 1 else "point"
 
 
 def counts(frame: pd.DataFrame, keys: list[str], state: str = "after") -> pd.DataFrame:
     """Long form of the capacity columns ``cap_<flavor>_<state>``: x, flavor, count, n1_ok (error rows
-    left out); ``state``: before, after, or a rebalance method (after its plan)."""
+    left out); ``state``: before, after, or a rebalance method (after its plan).  The other varied
+    keys' values are part of the flavor's label (one line each)."""
     x = _x(frame, keys)
     ok = frame[frame["error"] == ""]
+    rest = [k for k in keys if k != x]
+    tag = ok[rest].astype(str).apply(lambda r: ", ".join(f"{k}={v}" for k, v in r.items()), axis=1) \
+        if rest and len(ok) else pd.Series("", index=ok.index)
     suffix = f"_{state}"
     cols = [c for c in frame.columns if c.startswith("cap_") and c.endswith(suffix)]
-    parts = [pd.DataFrame({x: ok[x], "flavor": c[len("cap_"):-len(suffix)], "count": ok[c],
-                           "n1_ok": ok["n1_ok"].astype(bool)}) for c in cols]
+    parts = [pd.DataFrame({x: ok[x], "flavor": [f"{c[len('cap_'):-len(suffix)]}" + (f" ({g})" if g else "")
+                                                for g in tag], "count": ok[c], "n1_ok": ok["n1_ok"].astype(bool)})
+             for c in cols]
     if not parts:
         return pd.DataFrame(columns=[x, "flavor", "count", "n1_ok"])
     return pd.concat(parts, ignore_index=True)
