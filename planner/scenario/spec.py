@@ -9,10 +9,10 @@
 ... ''', "scenarios/x.yaml")
 >>> [c.action for c in s.changes], s.questions.capacity, s.schedule.jobs_per_day
 (['add_nodes', 'drain'], ['small', 'medium'], 10)
->>> loads_scenario("cluster: {file: a.data}\\nchanges: [{add_nodes: {model: x, count: 0}}]", "s.yaml")
+>>> loads_scenario("cluster: {file: a.data}\\nchanges: [{add_nodes: {model: x, count: -1}}]", "s.yaml")
 Traceback (most recent call last):
 ...
-planner.domain.errors.PlannerError: s.yaml: changes.0.add_nodes.count: Input should be greater than 0
+planner.domain.errors.PlannerError: s.yaml: changes.0.add_nodes.count: Input should be greater than or equal to 0
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class Source(Strict):
 
 class AddNodes(Strict):
     model: str = Field(min_length=1)
-    count: int = Field(default=1, gt=0, le=10000)
+    count: int = Field(default=1, ge=0, le=10000)  #: 0: none (a sweep's baseline point)
     group: str | None = None  #: name; default: the first group
     names: list[str] | None = None  #: default: new-<model>-<k>
 
@@ -88,7 +88,7 @@ class AddNodes(Strict):
 
 class AddInstances(Strict):
     flavor: str = Field(min_length=1)
-    count: int = Field(gt=0, le=100000)
+    count: int = Field(ge=0, le=100000)  #: 0: none (a sweep's baseline point)
 
 
 class Resize(Strict):

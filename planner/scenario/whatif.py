@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.capacity.alloc import AllocError
 from planner.capacity.hspace import capacity
 from planner.capacity.options import CapacityOptions, Spec
 from planner.domain.errors import PlannerError
@@ -25,6 +26,7 @@ from planner.execution.dayplan import pack, parse_window
 from planner.planners.cpsat import CpsatOptions
 from planner.planners.verified import balance, schedule_plan
 from planner.scenario.build import Built, build
+from planner.scenario.catalog import Catalog
 from planner.scenario.spec import Scenario, load_scenario
 
 __all__ = ["WhatIf", "whatif", "load_scenario"]
@@ -77,15 +79,17 @@ def flavor_capacity(c: Cluster, spec: Spec, template: str) -> int:
     """hspace's standard-allocation count of one flavor (placement frozen, N+1 kept)."""
     try:
         res = capacity(c, CapacityOptions(standard=spec, run_tiered=False, disk_template=template)).standard
-    except PlannerError:
+    except (PlannerError, AllocError):  # AllocError: too few online nodes to place one (hspace fails)
         return 0
     return 0 if res is None else res.allocated
 
 
 def whatif(scenario: Scenario, time_limit: float | None = None, methods: tuple[str, ...] | None = None,
-           seed: int | None = None, models: tuple[str, ...] = ()) -> WhatIf:
-    """Build the scenario's clusters and answer its questions (``models``: extra catalog files/dirs)."""
-    b = build(scenario, models)
+           seed: int | None = None, models: tuple[str, ...] = (),
+           base: tuple[Cluster, Catalog] | None = None) -> WhatIf:
+    """Build the scenario's clusters and answer its questions (``models``: extra catalog files/dirs;
+    ``base``: the starting cluster and catalog, already loaded)."""
+    b = build(scenario, models, base)
     q = scenario.questions
     before = score_group(b.before) if b.before.instances or b.before.nodes else None
     after = score_group(b.after)
