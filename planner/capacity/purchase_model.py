@@ -6,8 +6,9 @@ a secondary; ``b[n]`` for each candidate node (bought or not).  Every constraint
 state with hail's strict inequalities, so it holds after every single addition too (each
 resource only grows), whatever order the instances are added in.  One function per rule:
 
-* :func:`memory_and_n1`: a node's unallocated memory after its new primaries stays above what
-  any one peer would fail over to it (existing plus new secondaries), hail's ``addPri``/``addSec``;
+* :func:`memory`: a node's unallocated memory after its new primaries stays > 0;
+* :func:`n1`: ... and above what any one peer would fail over to it (existing plus new
+  secondaries), hail's strict ``addPri``/``addSec`` N+1 checks;
 * :func:`disk`: free disk stays > 0 and >= the min-disk reserve;
 * :func:`vcpus`: vCPUs of primaries <= vcpu_ratio x CPUs;
 * :func:`spindles`: spindle use <= spindle_ratio x spindles (free spindles >= 0 with exclusive storage);
@@ -95,7 +96,7 @@ class FitModel:
         self.b = {k: self.m.NewBoolVar(f"b{k}") for k in self.candidates}
         self.counts = [self.m.NewIntVar(0, 10**6, f"n{f}") for f in range(len(protos))]
         self._variables()
-        for rule in (memory_and_n1, disk, vcpus, spindles, bought_only):
+        for rule in RULES:
             if rule.__name__ not in drop:
                 rule(self)
         for f in range(len(protos)):
@@ -182,7 +183,13 @@ def _roles(fm: FitModel, k: int):
     return sum(v for (_, p, s), v in fm.x.items() if k in (p, s))
 
 
-def memory_and_n1(fm: FitModel) -> None:
+def memory(fm: FitModel) -> None:
+    """A node's unallocated memory after its new primaries stays > 0 (hail's FailMem)."""
+    for n in fm.nodes:
+        _at_most(fm, fm.primaries(n.idx, "mem"), min(n.unallocated, n.f_mem) - 1)
+
+
+def n1(fm: FitModel) -> None:
     """For every node n and every peer p: (what p fails over to n, old + new) + new primary memory
     of n <= unallocated(n) - 1, and the old reserved memory likewise (hail's strict N+1); a node
     whose unallocated memory is already <= its reserved memory takes no new role at all."""
@@ -235,3 +242,7 @@ def bought_only(fm: FitModel) -> None:
     for ks in by_model.values():
         for a, b in zip(ks, ks[1:], strict=False):
             fm.m.Add(fm.b[a] >= fm.b[b])
+
+
+#: every rule, in the order they are added; a FitModel's ``drop`` names rules to leave out
+RULES = (memory, n1, disk, vcpus, spindles, bought_only)

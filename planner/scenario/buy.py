@@ -76,7 +76,7 @@ def _check_forecast(c: Cluster, group: str, protos: list[Instance], models: list
         v = policy_violation(i, pol)
         if v is not None:
             raise PlannerError("<purchase>", None, f"flavor {v.message}")
-        if not any(m.memory - m.os_memory > i.mem and m.disk > i.dsk * (2 if i.disk_template == "drbd" else 1)
+        if not any(m.memory - m.os_memory > i.mem and m.disk > i.dsk
                    for m in models):
             raise PlannerError("<purchase>", None, f"flavor {i.name} ({i.mem} MiB, {i.dsk} MiB disk) is bigger "
                                "than any allowed model can hold")
