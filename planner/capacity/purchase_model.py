@@ -96,6 +96,12 @@ class FitModel:
         self.b = {k: self.m.NewBoolVar(f"b{k}") for k in self.candidates}
         self.counts = [self.m.NewIntVar(0, 10**6, f"n{f}") for f in range(len(protos))]
         self._variables()
+        self.as_primary: dict[int, list] = {}
+        self.as_secondary: dict[int, list] = {}
+        for key in self.x:
+            self.as_primary.setdefault(key[1], []).append(key)
+            if key[2] >= 0:
+                self.as_secondary.setdefault(key[2], []).append(key)
         for rule in RULES:
             if rule.__name__ not in drop:
                 rule(self)
@@ -120,19 +126,21 @@ class FitModel:
 
     # --- linear pieces --------------------------------------------------------------------------
     def primaries(self, k: int, attr: str) -> cp_model.LinearExpr:
-        return sum(getattr(self.protos[f], attr) * v for (f, p, _), v in self.x.items() if p == k)
+        return sum(getattr(self.protos[key[0]], attr) * self.x[key] for key in self.as_primary.get(k, ()))
 
     def secondaries_from(self, k: int, peer: int) -> cp_model.LinearExpr:
-        return sum(self.protos[f].mem * v for (f, p, s), v in self.x.items() if s == k and p == peer
-                   and self.protos[f].uses_sec_mem)
+        return sum(self.protos[key[0]].mem * self.x[key] for key in self.as_secondary.get(k, ())
+                   if key[1] == peer and self.protos[key[0]].uses_sec_mem)
+
+    def _local(self, k: int):
+        yield from (key for key in self.as_primary.get(k, ()) if _uses_disk(self.protos[key[0]], False))
+        yield from self.as_secondary.get(k, ())
 
     def disk_use(self, k: int) -> cp_model.LinearExpr:
-        return sum(self.protos[f].dsk * v for (f, p, s), v in self.x.items()
-                   if (p == k and _uses_disk(self.protos[f], False)) or s == k)
+        return sum(self.protos[key[0]].dsk * self.x[key] for key in self._local(k))
 
     def spindle_use(self, k: int, attr: str) -> cp_model.LinearExpr:
-        return sum(int(getattr(self.protos[f], attr) or 0) * v for (f, p, s), v in self.x.items()
-                   if (p == k and self.protos[f].uses_local_storage) or s == k)
+        return sum(int(getattr(self.protos[key[0]], attr) or 0) * self.x[key] for key in self._local(k))
 
     # --- asking and solving -----------------------------------------------------------------------
     def require(self, want: list[int]) -> None:
@@ -180,7 +188,7 @@ def _at_most(fm: FitModel, expr, rhs: int) -> None:
 
 
 def _roles(fm: FitModel, k: int):
-    return sum(v for (_, p, s), v in fm.x.items() if k in (p, s))
+    return sum(fm.x[key] for key in fm.as_primary.get(k, []) + fm.as_secondary.get(k, []))
 
 
 def memory(fm: FitModel) -> None:
@@ -200,12 +208,10 @@ def n1(fm: FitModel) -> None:
             continue
         prim = fm.primaries(n.idx, "mem")
         _at_most(fm, prim, base - n.r_mem)
-        for p in fm.nodes:
-            if p.idx == n.idx:
-                continue
-            sec = fm.secondaries_from(n.idx, p.idx)
+        for p in sorted({key[1] for key in fm.as_secondary.get(n.idx, ())}):
+            sec = fm.secondaries_from(n.idx, p)
             if not (isinstance(sec, int) and sec == 0):
-                fm.m.Add(prim + sec <= base - n.peers.get(p.idx, 0))
+                fm.m.Add(prim + sec <= base - n.peers.get(p, 0))
 
 
 def disk(fm: FitModel) -> None:
@@ -233,9 +239,8 @@ def spindles(fm: FitModel) -> None:
 def bought_only(fm: FitModel) -> None:
     """A candidate holds nothing unless bought; a model's candidates are bought in order."""
     for k, b in fm.b.items():
-        for key, v in fm.x.items():
-            if key[1] == k or key[2] == k:
-                fm.m.Add(v == 0).OnlyEnforceIf(b.Not())
+        for key in fm.as_primary.get(k, []) + fm.as_secondary.get(k, []):
+            fm.m.Add(fm.x[key] == 0).OnlyEnforceIf(b.Not())
     by_model: dict[str, list[int]] = {}
     for k in fm.candidates:
         by_model.setdefault(fm.model_of.get(k, ""), []).append(k)
