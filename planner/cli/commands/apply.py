@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from planner.cli.params import SECONDS, Window
 from planner.domain.errors import PlannerError
 
 EXIT = {"done": 0, "dry-run": 0, "failed": 1, "drift": 1, "stopped": 3, "interrupted": 130}
@@ -88,10 +89,11 @@ class Printer:
 @click.option("--rapi", "url", help="The cluster's RAPI base URL, e.g. https://cluster:5080.")
 @click.option("--insecure", is_flag=True, help="Accept a self-signed RAPI certificate (no TLS verification).")
 @click.option("--ca", type=click.Path(exists=True, dir_okay=False), help="CA file to verify the RAPI certificate.")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per RAPI request.")
+@click.option("--timeout", type=SECONDS, default=60.0, show_default=True, help="Seconds per RAPI request.")
 @click.option("--dry-run", is_flag=True, help="Print what would be submitted; submit nothing.")
 @click.option("--jobs-per-day", type=click.IntRange(min=1), help="Start at most N jobs a (local) day.")
-@click.option("--window", help="Start jobs only inside HH:MM-HH:MM (a running job is never interrupted).")
+@click.option("--window", type=Window(),
+              help="Start jobs only inside HH:MM-HH:MM (a running job is never interrupted).")
 @click.option("--max-parallel", type=click.IntRange(min=1), default=1, show_default=True,
               help="Jobs of one jobset running at once.")
 @click.option("--stop-file", type=click.Path(dir_okay=False), help="Stop before the next job when this file exists.")

@@ -1,0 +1,41 @@
+"""The ``planner`` click group: every error as one line ``planner: error: ...`` and exit status 2.
+
+The conversion lives in the group's ``main``, so the console script, ``planner.cli.main.main`` and
+click's ``CliRunner`` all see the same one line and exit code, never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from planner.cli.params import one_line
+from planner.domain.errors import PlannerError
+
+
+def _fail(text: str, code: int) -> None:
+    print(text, file=sys.stderr)
+    sys.exit(code)
+
+
+class PlannerGroup(click.Group):
+    """A :class:`click.Group` whose ``main`` turns bad input into one line and exit 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args=args, prog_name=prog_name or "planner", complete_var=complete_var,
+                              standalone_mode=False, **extra)
+        except PlannerError as e:
+            _fail(f"planner: error: {e}", 2)
+        except click.exceptions.Abort:
+            _fail("planner: aborted", 130)
+        except click.ClickException as e:  # usage errors (BadParameter included): one line, not three
+            _fail(f"planner: error: {one_line(e)}", e.exit_code if e.exit_code else 2)
+        except RecursionError:
+            _fail("planner: error: input nested too deeply", 2)
+        except KeyboardInterrupt:
+            _fail("planner: interrupted", 130)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
