@@ -7,11 +7,12 @@ click's ``CliRunner`` all see the same one line and exit code, never a traceback
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
 from planner.cli.params import one_line
-from planner.domain.errors import PlannerError
+from planner.domain.errors import PlannerError, PlannerWarning
 
 
 def _fail(text: str, code: int) -> None:
@@ -19,10 +20,22 @@ def _fail(text: str, code: int) -> None:
     sys.exit(code)
 
 
+def _show(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line on stderr: ``planner: warning: ...``."""
+    text = str(message) if issubclass(category, PlannerWarning) else f"{category.__name__}: {message}"
+    print(f"planner: warning: {' '.join(text.split())}", file=sys.stderr)
+
+
 class PlannerGroup(click.Group):
     """A :class:`click.Group` whose ``main`` turns bad input into one line and exit 2."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", PlannerWarning)
+            warnings.showwarning = _show
+            return self._main(args, prog_name, complete_var, standalone_mode, **extra)
+
+    def _main(self, args, prog_name, complete_var, standalone_mode, **extra):
         try:
             rv = super().main(args=args, prog_name=prog_name or "planner", complete_var=complete_var,
                               standalone_mode=False, **extra)

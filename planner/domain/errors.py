@@ -23,3 +23,8 @@ class PlannerError(Exception):
         if self.line is not None:
             where = f"{where}:{self.line}"
         return f"{where}: {self.message}"
+
+
+class PlannerWarning(UserWarning):
+    """Input that loads but is suspicious (e.g. a blank line that turns instances into tags); the CLI
+    prints it as one line ``planner: warning: ...``."""
