@@ -376,22 +376,16 @@ def sequence(cluster: str, target: str, group: str | None, as_json: bool, print_
 @click.option("--ignore-soft-errors", is_flag=True, help="Do not check hbal's soft rules.")
 @click.option("--transient", is_flag=True, help="Also check the states between a move's commands.")
 def verify(cluster: str, plan_file: str, group: str | None, ignore_soft_errors: bool, transient: bool) -> None:
-    """Replay PLAN.json on FILE with hbal's rules: exit 0 if every step is safe, 1 at the first violation."""
+    """Replay PLAN.json on FILE with hbal's rules: exit 0 if every step is safe, 1 at the first violation,
+    2 for a malformed plan or one that is not for FILE."""
     from planner.api import load
     from planner.checks.verify import verify as run_verify
-    from planner.domain.plan import Plan
+    from planner.io.plan_json import check_plan_for, read_plan
 
-    try:
-        data = json.loads(Path(plan_file).read_text())
-    except FileNotFoundError:
-        raise PlannerError(plan_file, None, "no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise PlannerError(plan_file, getattr(e, "lineno", None), f"not JSON: {e}") from None
-    try:
-        plan = Plan.from_json(data)
-    except (TypeError, AttributeError, ValueError) as e:
-        raise PlannerError(plan_file, None, f"not a plan: {e}") from None
-    res = run_verify(load(cluster), plan, group, ignore_soft_errors, transient=transient)
+    plan = read_plan(plan_file)  # malformed: exit 2, naming the field
+    c = load(cluster)
+    check_plan_for(c, plan, plan_file)  # not for this cluster: exit 2
+    res = run_verify(c, plan, group, ignore_soft_errors, transient=transient)
     click.echo(res.message())
     sys.exit(0 if res.ok else 1)
 

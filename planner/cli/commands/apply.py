@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 import click
 
@@ -20,14 +19,9 @@ EXIT = {"done": 0, "dry-run": 0, "failed": 1, "drift": 1, "stopped": 3, "interru
 
 
 def _load_plan(path: str):
-    from planner.domain.plan import Plan
+    from planner.io.plan_json import read_plan
 
-    try:
-        return Plan.from_json(json.loads(Path(path).read_text()))
-    except OSError as e:
-        raise PlannerError(path, None, e.strerror or "cannot read") from None
-    except (json.JSONDecodeError, TypeError, KeyError, AttributeError) as e:
-        raise PlannerError(path, None, f"not a plan JSON ({' '.join(str(e).split())[:80]})") from None
+    return read_plan(path)
 
 
 def status_lines(journal: str) -> list[str]:
@@ -131,9 +125,9 @@ def command(plan_file, url, insecure, ca, timeout, dry_run, jobs_per_day, window
         raise PlannerError("--insecure", None, "give --insecure or --ca, not both")
     state = Journal.load(resume) if resume else None
     if state is not None:
-        from planner.domain.plan import Plan
+        from planner.io.plan_json import plan_from_json
 
-        plan, url = Plan.from_json(state.header["plan"]), url or state.header.get("rapi")
+        plan, url = plan_from_json(state.header["plan"], resume), url or state.header.get("rapi")
     elif plan_file:
         plan = _load_plan(plan_file)
     else:
