@@ -12,7 +12,7 @@ import warnings
 import click
 
 from planner.cli.params import one_line
-from planner.domain.errors import PlannerError, PlannerWarning
+from planner.domain.errors import PlannerError, PlannerWarning, printable
 
 
 def _fail(text: str, code: int) -> None:
@@ -23,7 +23,7 @@ def _fail(text: str, code: int) -> None:
 def _show(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings as one line on stderr: ``planner: warning: ...``."""
     text = str(message) if issubclass(category, PlannerWarning) else f"{category.__name__}: {message}"
-    print(f"planner: warning: {' '.join(text.split())}", file=sys.stderr)
+    print(f"planner: warning: {printable(text)}", file=sys.stderr)
 
 
 class PlannerGroup(click.Group):
@@ -44,7 +44,7 @@ class PlannerGroup(click.Group):
         except click.exceptions.Abort:
             _fail("planner: aborted", 130)
         except click.ClickException as e:  # usage errors (BadParameter included): one line, not three
-            _fail(f"planner: error: {one_line(e)}", e.exit_code if e.exit_code else 2)
+            _fail(f"planner: error: {printable(one_line(e))}", e.exit_code if e.exit_code else 2)
         except RecursionError:
             _fail("planner: error: input nested too deeply", 2)
         except KeyboardInterrupt:

@@ -152,6 +152,8 @@ def read_plan(path: str | Path) -> Plan:
 
 def check_plan_for(cluster: Cluster, plan: Plan, source: str) -> None:
     """Refuse a plan that is not for ``cluster``: a step naming an instance or node it does not have."""
+    if plan.group and not any(plan.group in (g.name, g.uuid) for g in cluster.groups):
+        raise PlannerError(source, None, f"field 'group': no node group '{plan.group}' in {cluster.origin}")
     instances = {i.name for i in cluster.instances}
     nodes = {n.name for n in cluster.nodes}
     for k, st in enumerate(plan.steps, start=1):
