@@ -90,6 +90,8 @@ def read_yaml(path: Path) -> object:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise PlannerError(str(path), None, e.strerror or str(e)) from None
+    except UnicodeDecodeError as e:
+        raise PlannerError(str(path), None, f"not UTF-8 text (byte {e.start})") from None
     return parse_yaml(text, str(path))
 
 
