@@ -3,7 +3,8 @@ option values and runs the ``planner`` CLI in-process (click's CliRunner on ``pl
 
 Properties, for every case: exit 0 (1 for ``verify`` of a well-formed plan that breaks a rule), or exit 2
 with exactly one line on stderr naming the file (or the option); never a traceback; every input's bytes
-unchanged.  Bounded: fixed examples per category, derandomized (the same cases each run), no deadline.
+unchanged.  Bounded: fixed examples per category, derandomized (the same cases each run), a 20 s deadline
+per example (one takes ~0.1 s) and a 120 s timeout per test (pytest-timeout: a hang fails, not waits).
 The outcome counts per category go to /tmp/planner-fuzz-counts.json (``FUZZ_COUNTS`` overrides the path).
 """
 
@@ -16,6 +17,7 @@ import os
 import shutil
 import sys
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,9 +28,11 @@ from hypothesis import strategies as st
 from planner.cli.main import cli
 from tests.helpers import DATA, ROOT
 
+pytestmark = pytest.mark.timeout(120)
+
 COUNTS: dict[str, Counter] = {}
 COUNTS_FILE = Path(os.environ.get("FUZZ_COUNTS", "/tmp/planner-fuzz-counts.json"))
-FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=False,
+FUZZ = settings(deadline=timedelta(seconds=20), derandomize=True, database=None, print_blob=False,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
 
@@ -262,7 +266,9 @@ OPTIONS = [(BAL, o) for o in ("--min-gain", "--min-gain-limit", "--min-score", "
           [(["check", "{src}", "--no-simulation", "--no-capacity-checks"], o)
            for o in ("--max-cpu", "--min-disk", "--min-score")] + \
           [(["failures", "{src}", "--no-restore"], o) for o in ("--time-limit", "--workers")] + \
-          [(["report", "{src}", "--html", "{dir}"], o) for o in ("--window", "--time-limit")]
+          [(["report", "{src}", "--html", "{dir}"], o) for o in ("--window", "--time-limit")] + \
+          [(["purchase", str(ROOT / "scenarios" / "buy-for-growth.yaml"), "--save", "/nonexistent-dir/g.data"],
+            "--time-limit")]
 
 
 @settings(FUZZ, max_examples=200)
