@@ -12,6 +12,9 @@ resource only grows), whatever order the instances are added in.  One function p
 * :func:`disk`: free disk stays > 0 and >= the min-disk reserve;
 * :func:`vcpus`: vCPUs of primaries <= vcpu_ratio x CPUs;
 * :func:`spindles`: spindle use <= spindle_ratio x spindles (free spindles >= 0 with exclusive storage);
+* :func:`forthcoming`: the same limits counted hail's "forth" way (stopped and forthcoming
+  instances included);
+* :func:`secondary_memory`: a new secondary's memory below the node's forth free memory;
 * :func:`bought_only`: a candidate node holds nothing unless bought; candidates of one model are
   bought in order (symmetry).
 
@@ -236,6 +239,35 @@ def spindles(fm: FitModel) -> None:
             _at_most(fm, fm.spindle_use(n.idx, "spindle_use"), math.floor(n.hi_spindles - n.inst_spindles + 1e-9))
 
 
+def forthcoming(fm: FitModel) -> None:
+    """hail's "forth" checks, where stopped and forthcoming instances count too: memory of new
+    primaries < the forth free memory, disk, spindles and vCPUs likewise."""
+    for n in fm.nodes:
+        prim = fm.primaries(n.idx, "mem")
+        _at_most(fm, prim, n.f_mem_forth - 1)
+        _at_most(fm, fm.disk_use(n.idx), n.f_dsk_forth - max(1, n.lo_dsk))
+        if n.excl_stor:
+            _at_most(fm, fm.spindle_use(n.idx, "spindles"), n.f_spindles_forth)
+        else:
+            _at_most(fm, fm.spindle_use(n.idx, "spindle_use"),
+                     math.floor(n.hi_spindles - n.inst_spindles_forth + 1e-9))
+        if n.vcpu_ratio >= 0:
+            _at_most(fm, fm.primaries(n.idx, "vcpus"), math.floor(n.vcpu_ratio * n.t_cpu + 1e-9) - n.u_cpu_forth)
+
+
+def secondary_memory(fm: FitModel) -> None:
+    """A new secondary's failover memory < the node's forth free memory left by its new primaries."""
+    for n in fm.nodes:
+        prim = fm.primaries(n.idx, "mem")
+        for f, i in enumerate(fm.protos):
+            keys = [k for k in fm.as_secondary.get(n.idx, ()) if k[0] == f]
+            if not keys or not i.uses_sec_mem:
+                continue
+            has = fm.m.NewBoolVar(f"sec{f}_{n.idx}")
+            fm.m.Add(sum(fm.x[k] for k in keys) == 0).OnlyEnforceIf(has.Not())
+            fm.m.Add(prim + i.mem <= n.f_mem_forth - 1).OnlyEnforceIf(has)
+
+
 def bought_only(fm: FitModel) -> None:
     """A candidate holds nothing unless bought; a model's candidates are bought in order."""
     for k, b in fm.b.items():
@@ -250,4 +282,4 @@ def bought_only(fm: FitModel) -> None:
 
 
 #: every rule, in the order they are added; a FitModel's ``drop`` names rules to leave out
-RULES = (memory, n1, disk, vcpus, spindles, bought_only)
+RULES = (memory, n1, secondary_memory, disk, vcpus, spindles, forthcoming, bought_only)

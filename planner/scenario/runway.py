@@ -29,8 +29,9 @@ from planner.scenario.buy import prototype
 from planner.scenario.catalog import Flavor
 
 #: what to relax, in order, to name the resource that runs out (rule names of purchase_model)
-RELAX = (("N+1", frozenset({"n1"})), ("memory", frozenset({"n1", "memory"})), ("disk", frozenset({"disk"})),
-         ("vCPUs", frozenset({"vcpus"})), ("spindles", frozenset({"spindles"})))
+RELAX = (("N+1", frozenset({"n1", "secondary_memory"})), ("memory", frozenset({"n1", "memory", "forthcoming"})),
+         ("disk", frozenset({"disk", "forthcoming"})), ("vCPUs", frozenset({"vcpus", "forthcoming"})),
+         ("spindles", frozenset({"spindles", "forthcoming"})))
 GIB = 1024.0
 
 
