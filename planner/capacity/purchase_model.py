@@ -6,11 +6,15 @@ a secondary; ``b[n]`` for each candidate node (bought or not).  Every constraint
 state with hail's strict inequalities, so it holds after every single addition too (each
 resource only grows), whatever order the instances are added in.  One function per rule:
 
-* :func:`memory_and_n1`: a node's unallocated memory after its new primaries stays above what
-  any one peer would fail over to it (existing plus new secondaries), hail's ``addPri``/``addSec``;
+* :func:`memory`: a node's unallocated memory after its new primaries stays > 0;
+* :func:`n1`: ... and above what any one peer would fail over to it (existing plus new
+  secondaries), hail's strict ``addPri``/``addSec`` N+1 checks;
 * :func:`disk`: free disk stays > 0 and >= the min-disk reserve;
 * :func:`vcpus`: vCPUs of primaries <= vcpu_ratio x CPUs;
 * :func:`spindles`: spindle use <= spindle_ratio x spindles (free spindles >= 0 with exclusive storage);
+* :func:`forthcoming`: the same limits counted hail's "forth" way (stopped and forthcoming
+  instances included);
+* :func:`secondary_memory`: a new secondary's memory below the node's forth free memory;
 * :func:`bought_only`: a candidate node holds nothing unless bought; candidates of one model are
   bought in order (symmetry).
 
@@ -95,7 +99,13 @@ class FitModel:
         self.b = {k: self.m.NewBoolVar(f"b{k}") for k in self.candidates}
         self.counts = [self.m.NewIntVar(0, 10**6, f"n{f}") for f in range(len(protos))]
         self._variables()
-        for rule in (memory_and_n1, disk, vcpus, spindles, bought_only):
+        self.as_primary: dict[int, list] = {}
+        self.as_secondary: dict[int, list] = {}
+        for key in self.x:
+            self.as_primary.setdefault(key[1], []).append(key)
+            if key[2] >= 0:
+                self.as_secondary.setdefault(key[2], []).append(key)
+        for rule in RULES:
             if rule.__name__ not in drop:
                 rule(self)
         for f in range(len(protos)):
@@ -119,19 +129,21 @@ class FitModel:
 
     # --- linear pieces --------------------------------------------------------------------------
     def primaries(self, k: int, attr: str) -> cp_model.LinearExpr:
-        return sum(getattr(self.protos[f], attr) * v for (f, p, _), v in self.x.items() if p == k)
+        return sum(getattr(self.protos[key[0]], attr) * self.x[key] for key in self.as_primary.get(k, ()))
 
     def secondaries_from(self, k: int, peer: int) -> cp_model.LinearExpr:
-        return sum(self.protos[f].mem * v for (f, p, s), v in self.x.items() if s == k and p == peer
-                   and self.protos[f].uses_sec_mem)
+        return sum(self.protos[key[0]].mem * self.x[key] for key in self.as_secondary.get(k, ())
+                   if key[1] == peer and self.protos[key[0]].uses_sec_mem)
+
+    def _local(self, k: int):
+        yield from (key for key in self.as_primary.get(k, ()) if _uses_disk(self.protos[key[0]], False))
+        yield from self.as_secondary.get(k, ())
 
     def disk_use(self, k: int) -> cp_model.LinearExpr:
-        return sum(self.protos[f].dsk * v for (f, p, s), v in self.x.items()
-                   if (p == k and _uses_disk(self.protos[f], False)) or s == k)
+        return sum(self.protos[key[0]].dsk * self.x[key] for key in self._local(k))
 
     def spindle_use(self, k: int, attr: str) -> cp_model.LinearExpr:
-        return sum(int(getattr(self.protos[f], attr) or 0) * v for (f, p, s), v in self.x.items()
-                   if (p == k and self.protos[f].uses_local_storage) or s == k)
+        return sum(int(getattr(self.protos[key[0]], attr) or 0) * self.x[key] for key in self._local(k))
 
     # --- asking and solving -----------------------------------------------------------------------
     def require(self, want: list[int]) -> None:
@@ -179,10 +191,16 @@ def _at_most(fm: FitModel, expr, rhs: int) -> None:
 
 
 def _roles(fm: FitModel, k: int):
-    return sum(v for (_, p, s), v in fm.x.items() if k in (p, s))
+    return sum(fm.x[key] for key in fm.as_primary.get(k, []) + fm.as_secondary.get(k, []))
 
 
-def memory_and_n1(fm: FitModel) -> None:
+def memory(fm: FitModel) -> None:
+    """A node's unallocated memory after its new primaries stays > 0 (hail's FailMem)."""
+    for n in fm.nodes:
+        _at_most(fm, fm.primaries(n.idx, "mem"), min(n.unallocated, n.f_mem) - 1)
+
+
+def n1(fm: FitModel) -> None:
     """For every node n and every peer p: (what p fails over to n, old + new) + new primary memory
     of n <= unallocated(n) - 1, and the old reserved memory likewise (hail's strict N+1); a node
     whose unallocated memory is already <= its reserved memory takes no new role at all."""
@@ -193,12 +211,10 @@ def memory_and_n1(fm: FitModel) -> None:
             continue
         prim = fm.primaries(n.idx, "mem")
         _at_most(fm, prim, base - n.r_mem)
-        for p in fm.nodes:
-            if p.idx == n.idx:
-                continue
-            sec = fm.secondaries_from(n.idx, p.idx)
+        for p in sorted({key[1] for key in fm.as_secondary.get(n.idx, ())}):
+            sec = fm.secondaries_from(n.idx, p)
             if not (isinstance(sec, int) and sec == 0):
-                fm.m.Add(prim + sec <= base - n.peers.get(p.idx, 0))
+                fm.m.Add(prim + sec <= base - n.peers.get(p, 0))
 
 
 def disk(fm: FitModel) -> None:
@@ -223,15 +239,47 @@ def spindles(fm: FitModel) -> None:
             _at_most(fm, fm.spindle_use(n.idx, "spindle_use"), math.floor(n.hi_spindles - n.inst_spindles + 1e-9))
 
 
+def forthcoming(fm: FitModel) -> None:
+    """hail's "forth" checks, where stopped and forthcoming instances count too: memory of new
+    primaries < the forth free memory, disk, spindles and vCPUs likewise."""
+    for n in fm.nodes:
+        prim = fm.primaries(n.idx, "mem")
+        _at_most(fm, prim, n.f_mem_forth - 1)
+        _at_most(fm, fm.disk_use(n.idx), n.f_dsk_forth - max(1, n.lo_dsk))
+        if n.excl_stor:
+            _at_most(fm, fm.spindle_use(n.idx, "spindles"), n.f_spindles_forth)
+        else:
+            _at_most(fm, fm.spindle_use(n.idx, "spindle_use"),
+                     math.floor(n.hi_spindles - n.inst_spindles_forth + 1e-9))
+        if n.vcpu_ratio >= 0:
+            _at_most(fm, fm.primaries(n.idx, "vcpus"), math.floor(n.vcpu_ratio * n.t_cpu + 1e-9) - n.u_cpu_forth)
+
+
+def secondary_memory(fm: FitModel) -> None:
+    """A new secondary's failover memory < the node's forth free memory left by its new primaries."""
+    for n in fm.nodes:
+        prim = fm.primaries(n.idx, "mem")
+        for f, i in enumerate(fm.protos):
+            keys = [k for k in fm.as_secondary.get(n.idx, ()) if k[0] == f]
+            if not keys or not i.uses_sec_mem:
+                continue
+            has = fm.m.NewBoolVar(f"sec{f}_{n.idx}")
+            fm.m.Add(sum(fm.x[k] for k in keys) == 0).OnlyEnforceIf(has.Not())
+            fm.m.Add(prim + i.mem <= n.f_mem_forth - 1).OnlyEnforceIf(has)
+
+
 def bought_only(fm: FitModel) -> None:
     """A candidate holds nothing unless bought; a model's candidates are bought in order."""
     for k, b in fm.b.items():
-        for key, v in fm.x.items():
-            if key[1] == k or key[2] == k:
-                fm.m.Add(v == 0).OnlyEnforceIf(b.Not())
+        for key in fm.as_primary.get(k, []) + fm.as_secondary.get(k, []):
+            fm.m.Add(fm.x[key] == 0).OnlyEnforceIf(b.Not())
     by_model: dict[str, list[int]] = {}
     for k in fm.candidates:
         by_model.setdefault(fm.model_of.get(k, ""), []).append(k)
     for ks in by_model.values():
         for a, b in zip(ks, ks[1:], strict=False):
             fm.m.Add(fm.b[a] >= fm.b[b])
+
+
+#: every rule, in the order they are added; a FitModel's ``drop`` names rules to leave out
+RULES = (memory, n1, secondary_memory, disk, vcpus, spindles, forthcoming, bought_only)

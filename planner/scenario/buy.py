@@ -40,7 +40,6 @@ class PurchaseOptions:
     seed: int = 1
     workers: int = 2
     group: str | None = None  #: the node group to grow (default: the first)
-    slots: int = 16  #: candidates per model when neither a maximum nor a baseline bounds it
 
 
 @dataclass
@@ -76,22 +75,39 @@ def _check_forecast(c: Cluster, group: str, protos: list[Instance], models: list
         v = policy_violation(i, pol)
         if v is not None:
             raise PlannerError("<purchase>", None, f"flavor {v.message}")
-        if not any(m.memory - m.os_memory > i.mem and m.disk > i.dsk * (2 if i.disk_template == "drbd" else 1)
+        if not any(m.memory - m.os_memory > i.mem and m.disk > i.dsk
                    for m in models):
             raise PlannerError("<purchase>", None, f"flavor {i.name} ({i.mem} MiB, {i.dsk} MiB disk) is bigger "
                                "than any allowed model can hold")
 
 
-def _slots(opts: PurchaseOptions, catalog: Catalog, baseline: int | None) -> dict[str, int]:
+def alone(m: NodeModel, forecast: list[tuple[Flavor, int]], vcpu_ratio: float) -> int:
+    """Nodes of ``m`` that hold the whole forecast by themselves, generously: twice its memory (N+1
+    reserves at most as much again), its disks with 10 % to spare, its vCPUs, plus one."""
+    mem = sum(f.memory * n for f, n in forecast)
+    dsk = sum(f.disk * n * (2 if f.disk_template == "drbd" else 1) for f, n in forecast)
+    cpu = sum(f.vcpus * n for f, n in forecast)
+    need = [2 * mem / max(m.memory - m.os_memory, 1), 1.1 * dsk / max(m.disk, 1)]
+    if vcpu_ratio > 0:
+        need.append(cpu / (vcpu_ratio * m.cpus))
+    return math.ceil(max(need)) + 1
+
+
+def slots(opts: PurchaseOptions, models: list[NodeModel], forecast, vcpu_ratio: float,
+          baseline: tuple[int, float | None] | None, scale: int = 1) -> dict[str, int]:
+    """Candidates per model: no optimal purchase buys more (the cheapest single-model purchase,
+    the greedy's or :func:`alone`'s, bounds its count or price), capped by ``opts.max_per_model``."""
     cap = dict(opts.max_per_model)
-    out = {}
-    for name in opts.models:
-        bound = baseline if baseline is not None else opts.slots
-        if opts.objective == "price" and baseline is not None:
-            first = catalog.model(opts.models[0]).price or 0.0
-            bound = math.floor(baseline * first / catalog.model(name).price) if catalog.model(name).price else baseline
-        out[name] = min(cap.get(name, bound), bound)
-    return out
+    each = {m.name: alone(m, forecast, vcpu_ratio) * scale for m in models}
+    if opts.objective == "price":
+        total = min(m.price * each[m.name] for m in models)
+        if baseline is not None and baseline[1] is not None:
+            total = min(total, baseline[1])
+        bound = {m.name: math.floor(total / m.price) if m.price else each[m.name] for m in models}
+    else:
+        nodes = min(each.values()) if baseline is None else min(min(each.values()), baseline[0])
+        bound = {m.name: nodes for m in models}
+    return {m.name: min(cap.get(m.name, bound[m.name]), bound[m.name]) for m in models}
 
 
 def _named(c: Cluster, forecast: list[tuple[Flavor, int]], pairs, protos, index) -> list[Instance]:
@@ -124,12 +140,35 @@ def optimal_purchase(c: Cluster, catalog: Catalog, forecast: list[tuple[Flavor, 
     su = c.group_policy(c.group_by_uuid(group)).std.spindle_use
     protos = [prototype(f, su) for f, _ in forecast]
     _check_forecast(c, group, protos, models)
-    base_new = len(baseline.nodes) - len(c.nodes) if baseline is not None else None
-    slots = _slots(opts, catalog, base_new)
+    base = None
+    if baseline is not None:
+        new = baseline.nodes[len(c.nodes):]
+        by_model = {m.name: sum(1 for n in new if n.name.startswith(f"new-{m.name}-")) for m in models}
+        price = sum(k * (catalog.model(m).price or 0.0) for m, k in by_model.items())
+        base = (len(new), price)
+    ratio = c.group_policy(c.group_by_uuid(group)).vcpu_ratio
+    for scale in (1, 2, 4):
+        per_model = slots(opts, models, forecast, ratio, base, scale)
+        cs, fm, model_of = _model(c, group, models, per_model, protos, forecast, opts, catalog)
+        if baseline is not None:
+            _hint(fm, cs, c, baseline, protos)
+        sol = fm.solve(opts.time_limit, opts.seed, opts.workers)
+        if sol.status != "INFEASIBLE" or all(per_model[m] >= dict(opts.max_per_model).get(m, 10**9)
+                                             for m in per_model):
+            break
+    if not sol.feasible:
+        why = "does not fit" if sol.status == "INFEASIBLE" else f"found no placement in {opts.time_limit:g} s"
+        raise PlannerError("<purchase>", None, f"the forecast {why} with up to "
+                           + ", ".join(f"{v} {k}" for k, v in per_model.items()) + " nodes bought")
+    return _result(c, cs, catalog, forecast, protos, sol, model_of, group)
+
+
+def _model(c: Cluster, group: str, models: list[NodeModel], per_model: dict[str, int], protos, forecast,
+           opts: PurchaseOptions, catalog: Catalog):
     cs, candidates, model_of = c, [], {}
     for m in models:
         before = len(cs.nodes)
-        cs = add_nodes(cs, m, slots[m.name], c.group_by_uuid(group).name)
+        cs = add_nodes(cs, m, per_model[m.name], c.group_by_uuid(group).name)
         for k in range(before, len(cs.nodes)):
             candidates.append(k)
             model_of[k] = m.name
@@ -137,14 +176,7 @@ def optimal_purchase(c: Cluster, catalog: Catalog, forecast: list[tuple[Flavor, 
     fm.require([n for _, n in forecast])
     prices = {k: catalog.model(model_of[k]).price for k in candidates} if opts.objective == "price" else None
     fm.minimise_purchase(prices)
-    if baseline is not None:
-        _hint(fm, cs, c, baseline, protos)
-    sol = fm.solve(opts.time_limit, opts.seed, opts.workers)
-    if not sol.feasible:
-        why = "does not fit" if sol.status == "INFEASIBLE" else f"found no placement in {opts.time_limit:g} s"
-        raise PlannerError("<purchase>", None, f"the forecast {why} with up to "
-                           + ", ".join(f"{v} {k}" for k, v in slots.items()) + " nodes bought")
-    return _result(c, cs, catalog, forecast, protos, sol, model_of, group)
+    return cs, fm, model_of
 
 
 def _hint(fm: FitModel, cs: Cluster, c: Cluster, baseline: Cluster, protos: list[Instance]) -> None:

@@ -110,19 +110,26 @@ def whatif(scenario: Scenario, time_limit: float | None = None, methods: tuple[s
 
 
 def _rebalance(w: WhatIf, c: Cluster, methods: tuple[str, ...], time_limit: float, seed: int) -> dict[str, Cluster]:
-    sched = w.scenario.schedule
+    rows, w.plans, finals = rebalance(c, methods, time_limit, seed, w.scenario.schedule)
+    w.rebalance += rows
+    return finals
+
+
+def rebalance(c: Cluster, methods: tuple[str, ...], time_limit: float, seed: int, sched) -> tuple[list, dict, dict]:
+    """Each method's verified plan of ``c``, scheduled and packed into days of ``sched`` (a
+    ScheduleSpec): (summary rows, plans, final clusters) by method."""
     window = parse_window(sched.window)
     timing = Timing()
-    finals = {}
+    rows, plans, finals = [], {}, {}
     for m in methods:
         opts = CpsatOptions(time_limit=time_limit, seed=seed) if m == "cpsat" else None
         plan, finals[m] = balance(c, m, opts)
         schedule_plan(c, plan, timing, "hbal" if m == "greedy" else "parallel")
         durations = [timing.duration(s) for s in plan.steps]
         days = pack(plan.jobsets, durations, sched.jobs_per_day, window, plan.steps)
-        w.plans[m] = plan
-        w.rebalance.append({"method": m, "final_score": plan.final_score, "moves": len(plan.steps),
-                            "gb_copied": plan.gb_copied, "jobsets": len(plan.jobsets),
-                            "hours": jobsets_seconds(plan.steps, plan.jobsets, timing) / 3600,
-                            "days": len(days), "status": str(plan.status)})
-    return finals
+        plans[m] = plan
+        rows.append({"method": m, "final_score": plan.final_score, "moves": len(plan.steps),
+                     "gb_copied": plan.gb_copied, "jobsets": len(plan.jobsets),
+                     "hours": jobsets_seconds(plan.steps, plan.jobsets, timing) / 3600,
+                     "days": len(days), "status": str(plan.status)})
+    return rows, plans, finals
