@@ -52,7 +52,7 @@ BAD = [
     (["balance", SRC, "--max-cpu", "-1"], "--max-cpu", "> 0"),
     (["balance", SRC, "--window", "09:00-09:00"], "--window", "same time"),
     (["balance", SRC, "--window", "24:00-24:59"], "--window", "23:59"),
-    (["report", SRC, "--window", "25:00-26:00"], "--window", "23:59"),
+    (["report", SRC, "--window", "24:00-08:00"], "--window", "23:59"),
     (["pareto", SRC, "--points", "-1"], "--points", ">= 0"),
     (["pareto", SRC, "--points", "a,b"], "--points", "integers"),  # blamed '<input>' on main
     # --max-gb -5 / --max-moves -1 said "cannot empty the offline nodes" on main
