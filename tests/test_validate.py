@@ -100,3 +100,20 @@ def test_rapi_negative_memory_names_the_record(capsys, tmp_path: Path) -> None:
     (d / "nodes.json").write_text(json.dumps(nodes))
     code, _, err = run(capsys, "score", str(d))
     assert code == 2 and err.count("\n") == 1 and f"node '{nodes[0]['name']}'" in err and "'t_mem'" in err, err
+
+
+@pytest.mark.parametrize(("field", "value"), [("memory", "1" + "0" * 30), ("cpus", "1" + "0" * 21),
+                                              ("price", ".inf"), ("price", ".nan"), ("spindles", "-1")])
+def test_catalog_refuses_values_that_cannot_be_real(tmp_path: Path, field: str, value: str) -> None:
+    """A catalog model of 10^30 MiB, 10^21 CPUs or an infinite price loaded on main (generated clusters
+    skip the text loader's range checks)."""
+    from planner.domain.errors import PlannerError
+    from planner.scenario.catalog import load_catalog
+
+    spec = {"name": "big", "memory": "256G", "disk": "1T", "cpus": "32", "price": "1000"}
+    spec[field] = value
+    f = tmp_path / "cat.yaml"
+    f.write_text("nodes:\n  - {" + ", ".join(f"{k}: {v}" for k, v in spec.items()) + "}\n")
+    with pytest.raises(PlannerError) as e:
+        load_catalog(f)
+    assert str(e.value).startswith(f"{f}: nodes.0.{field}: ") and "\n" not in str(e.value), e.value
