@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from planner.cli.main import main
-from tests.helpers import DATA
+from tests.helpers import DATA, hbal_initial, needs_hbal
 
 BASE = (DATA / "tiny-skewed.data").read_text()
 POLICY = "|128,1,1024,1,1,1|128,1,1024,1,1,1;32768,8,1048576,16,8,12|drbd|4.0|32.0"
@@ -40,7 +40,7 @@ WITH_POLICY = BASE + "\n" + POLICY + "\n"
 BAD = [  # (text, line, what the message names)
     (with_field(3, 1, "0"), 3, "'t_mem'"),  # scored nan on main
     (with_field(3, 6, "0"), 3, "'t_cpu'"),
-    (with_field(3, 4, "0"), 3, "'t_dsk'"),
+    (with_field(3, 4, "-1"), 3, "'t_dsk'"),
     (with_field(3, 1, "-16384"), 3, "'t_mem'"),
     (with_field(3, 5, "-5"), 3, "'f_dsk'"),
     (with_field(3, 1, "1e30"), 3, "2^53"),
@@ -70,6 +70,19 @@ def test_impossible_values_are_refused_naming_line_and_field(capsys, tmp_path: P
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith(f"planner: error: {f}:{line}: ") and says in err, err
     assert hashlib.sha256(f.read_bytes()).hexdigest() == before
+
+
+@needs_hbal
+def test_a_node_without_local_disk_scores_as_hbal(capsys, tmp_path: Path) -> None:
+    """t_dsk 0 is what Ganeti reports for file/sharedfile storage (the live virtual cluster's nodes):
+    hbal reads it (its disk counts as all free), so planner must too, with hbal's score."""
+    f = tmp_path / "c.data"
+    f.write_text(with_field(3, 5, "0", with_field(3, 4, "0")))
+    want = hbal_initial(f)
+    assert want is not None
+    code, out, err = run(capsys, "score", "--json", str(f))
+    assert code == 0, err
+    assert round(json.loads(out)["score"], 8) == pytest.approx(want[0], abs=1e-8), (out, want)
 
 
 def test_duplicate_instance_names_warn_on_score_and_are_refused_by_balance(capsys, tmp_path: Path) -> None:

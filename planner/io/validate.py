@@ -31,6 +31,9 @@ ABSURD = 2**53
 Locate = Callable[[str, int], tuple[int | None, str]]
 
 _NODE_TOTALS = ("t_mem", "t_dsk", "t_cpu")
+#: totals that must be above 0 on an online node; disk may be 0 (file, sharedfile, rbd or diskless
+#: storage: Ganeti's RAPI reports dtotal 0 and htools' computePDsk then counts the disk as all free)
+_NODE_POSITIVE = ("t_mem", "t_cpu", "cpu_speed")
 _NODE_COUNTS = ("n_mem", "f_mem", "f_dsk", "spindles", "free_spindles", "nos_cpu")
 _INST_COUNTS = ("mem", "dsk", "vcpus", "spindle_use")
 
@@ -98,11 +101,11 @@ def _range(c: Cluster, locate: Locate, kind: str, k: int, field: str, v: float, 
 
 
 def check_node_totals(c: Cluster, locate: Locate) -> None:
-    """An online node has memory, disk and CPUs above 0 (else every score is nan), and a CPU speed above 0."""
+    """An online node has memory and CPUs above 0 (else every score is nan), and a CPU speed above 0."""
     for k, n in enumerate(c.nodes):
         if n.offline:
             continue
-        for field in (*_NODE_TOTALS, "cpu_speed"):
+        for field in _NODE_POSITIVE:
             v = getattr(n, field)
             if not v > 0:
                 raise _fail(c, locate, "node", k, field, f"node '{n.name}' must have a total above 0, not {v:g}")
