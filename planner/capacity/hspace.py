@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.capacity.alloc import Ctx, alloc_nodes
 from planner.capacity.globaln1 import redundant
@@ -150,3 +150,13 @@ def capacity(cluster: Cluster, opts: CapacityOptions | None = None, progress=Non
     return CapacityResult(len(nodes), len(insts), total_resources(nodes), any(n.excl_stor for n in nodes),
                           template, req, tres, sres, tuple(n.name for n in bad),
                           tuple(name[g] for g in bad_grps), tuple(nodes))
+
+
+def allocated_cluster(cluster: Cluster, phase: PhaseResult) -> Cluster:
+    """``cluster`` after the run, as hspace's ``-S`` saves it: every node's free memory, disk and
+    spindles and its offline flag (``-O``) from the run's final node states, the new instances added
+    (named ``new-0``, ``new-1``, ... as hspace names them)."""
+    new = tuple(replace(st.inst, pnode=st.pnode, snode=st.snode) for st in phase.new)
+    nodes = tuple(replace(n, f_mem=ns.f_mem, f_dsk=ns.f_dsk, free_spindles=ns.f_spindles, offline=ns.offline)
+                  for n, ns in zip(cluster.nodes, phase.nodes, strict=True))
+    return cluster.replace(nodes=nodes, instances=cluster.instances + new, source=None)
