@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from planner.capacity.alloc import Ctx, alloc_nodes
+from planner.capacity.alloc import AllocError, Ctx, alloc_nodes
 from planner.capacity.globaln1 import redundant
 from planner.capacity.iterate import Proto, Run, iterate, tiered
 from planner.capacity.options import CapacityOptions, Spec
@@ -96,7 +96,16 @@ def _phase(spec: Spec, template: str, run: Run, with_pos: bool) -> PhaseResult:
 
 
 def capacity(cluster: Cluster, opts: CapacityOptions | None = None, progress=None) -> CapacityResult:
-    """hspace on ``cluster``: the tiered run, then the standard run, both from the initial state."""
+    """hspace on ``cluster``: the tiered run, then the standard run, both from the initial state.
+
+    No node to allocate on is hspace's "failure during allocation" (a :class:`PlannerError` here)."""
+    try:
+        return _capacity(cluster, opts, progress)
+    except AllocError as e:
+        raise PlannerError(cluster.origin, None, f"failure during allocation: {e}") from None
+
+
+def _capacity(cluster: Cluster, opts: CapacityOptions | None, progress) -> CapacityResult:
     opts = opts or CapacityOptions()
     nodes, insts = load_all(cluster, opts)
     ipol = cluster_policy(cluster)
