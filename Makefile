@@ -12,7 +12,7 @@ DEFAULT := scenarios/new-node-small-5n-73i-mimic.data
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,dask]'
 	touch $(STAMP)
 
 # greedy (hbal's plan) and CP-SAT side by side, the CP-SAT plan's commands and day plan, and the HTML report

@@ -18,8 +18,9 @@ __version__ = "0.1.0"
 FACADE = {
     "load": "planner.facade", "score": "planner.facade", "balance": "planner.facade",
     "compare": "planner.facade", "pareto": "planner.facade", "sequence": "planner.facade",
-    "schedule": "planner.facade", "report": "planner.facade",
+    "schedule": "planner.facade", "report": "planner.facade", "sweep": "planner.facade",
     "capacity": "planner.facade_whatif", "whatif": "planner.facade_whatif", "failures": "planner.facade_whatif",
+    "purchase": "planner.facade_whatif", "runway": "planner.facade_whatif",
     "PlannerError": "planner.domain.errors",
 }
 __all__ = ["__version__", *FACADE]

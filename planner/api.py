@@ -55,6 +55,36 @@ def score_cluster(cluster: Cluster, group: str | None = None, opts: LoadOptions 
     return score_group(cluster, group, opts)
 
 
+def sweep(scenario: str | Path, vary: list[str] | tuple[str, ...], workers: int | None = None, dask: str | None = None,
+          time_limit: float | None = None, methods: tuple[str, ...] | None = None, seed: int | None = None,
+          on_row=None, deterministic: bool = True):
+    """A scenario answered at every point of the ``vary`` grid (``["KEY=V1,V2", ...]``) on a process
+    pool of ``workers`` (default min(2, cpus)) or on Dask (``dask="local"`` or ``"tcp://HOST:PORT"``):
+    a :class:`planner.report.sweep.SweepResult` (``.to_frame()``, ``.plot()``).  ``deterministic``
+    (default): time limits in CP-SAT work seconds, the same frame on any backend and load."""
+    import os
+
+    from planner.report.sweep import SweepResult
+    from planner.scenario.point import SweepOptions
+    from planner.scenario.sweep import sweep as run
+    from planner.scenario.vary import parse_vary
+
+    n = workers if workers is not None else min(2, os.cpu_count() or 1)
+    opts = SweepOptions(workers=n, dask=dask, time_limit=time_limit, methods=methods, seed=seed,
+                        deterministic=deterministic)
+    return SweepResult(run(scenario, [parse_vary(v) for v in vary], opts, on_row))
+
+
+def sweep_points(scenario: str | Path, vary: list[str] | tuple[str, ...]) -> int:
+    """How many points the ``vary`` grid has, every key and value checked (PlannerError if bad)."""
+    from planner.scenario.sweep import check
+    from planner.scenario.vary import grid, parse_vary
+
+    varies = [parse_vary(v) for v in vary]
+    check(scenario, varies)
+    return len(grid(varies))
+
+
 from planner.planners.verified import (  # noqa: E402  (the verified pipeline)
     PlanRejected,
     apply_placement_of,
@@ -66,4 +96,5 @@ from planner.planners.verified import (  # noqa: E402  (the verified pipeline)
 )
 
 __all__ = ["PlannerError", "PlanRejected", "load", "group_state", "report", "score_cluster", "balance",
-           "check_plannable", "check_verified", "schedule_plan", "sequence_to", "apply_placement_of"]
+           "check_plannable", "check_verified", "schedule_plan", "sequence_to", "apply_placement_of", "sweep",
+           "sweep_points"]

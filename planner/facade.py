@@ -203,3 +203,19 @@ def report(cluster: ClusterLike, html: str | Path | None = None, goal: str = "gb
     if html is not None:
         out.save(html)
     return out
+
+
+def sweep(scenario: str | Path, vary: list[str] | tuple[str, ...], workers: int | None = None,
+          dask: str | None = None, time_limit: float | None = None, methods: tuple[str, ...] | None = None,
+          seed: int | None = None, deterministic: bool = True):
+    """A scenario (YAML) answered at every point of a grid: ``vary=["changes.0.count=0,1,2"]``; on a
+    process pool (``workers``) or Dask (``dask="local"`` / ``"tcp://HOST:PORT"``); the same frame on
+    any of them (``deterministic=False``: wall-second time limits, load-dependent answers).
+
+    >>> r = sweep("scenarios/policy-change.yaml", ["changes.0.vcpu_ratio=1,4"], workers=1)
+    >>> r.to_frame()["cap_mimic_after"].tolist(), r.summary()["errors"]
+    ([11, 12], 0)
+    """
+    from planner.api import sweep as run
+
+    return run(scenario, vary, workers, dask, time_limit, methods, seed, deterministic=deterministic)

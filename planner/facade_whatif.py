@@ -1,4 +1,5 @@
-"""The capacity functions behind ``import planner as pl``: ``capacity``, ``whatif``, ``failures``.
+"""The capacity functions behind ``import planner as pl``: ``capacity``, ``whatif``, ``failures``,
+``purchase``, ``runway``.
 
 >>> import planner as pl
 >>> r = pl.failures("tests/data/failures-basic.data", restore=False)
@@ -13,7 +14,7 @@ from pathlib import Path
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster
 from planner.facade import ClusterLike, fast, load
-from planner.results_whatif import CapacityResult, FailuresResult, WhatIfResult
+from planner.results_whatif import CapacityResult, FailuresResult, PurchaseResult, RunwayResult, WhatIfResult
 
 DEFAULT_FLAVORS = ("small", "medium", "large")
 
@@ -85,3 +86,35 @@ def failures(cluster: ClusterLike, fail: tuple[str, ...] | list[str] = (), every
     tl = time_limit if time_limit is not None else (2.0 if fast() else 3.0)
     opts = FailureOptions(fail=tuple(fail), nodes=every_node, restore=restore, time_limit=tl, seed=seed)
     return FailuresResult(study(c, opts))
+
+
+def purchase(scenario: str | Path, time_limit: float | None = None, rebalance: bool = False,
+             models: tuple[str, ...] = ()) -> PurchaseResult:
+    """A scenario's purchase question: the fewest (or cheapest) catalog nodes with which its forecast
+    fits with N+1 (CP-SAT, verified), beside the greedy baseline; ``rebalance`` plans the grown cluster.
+
+    >>> r = purchase("scenarios/buy-for-growth.yaml", time_limit=10)
+    >>> r.summary()["verified"], r.summary()["nodes"] <= r.summary()["greedy nodes"]
+    (True, True)
+    """
+    from planner.scenario.questions import answer_purchase
+    from planner.scenario.spec import load_scenario
+
+    s = load_scenario(str(scenario))
+    return PurchaseResult(answer_purchase(s, time_limit, tuple(s.questions.methods) if rebalance else (), models))
+
+
+def runway(scenario: str | Path, after_purchase: bool = False, models: tuple[str, ...] = ()) -> RunwayResult:
+    """A scenario's runway question: month by month, does the growth still fit with N+1, and what
+    runs out first (as the cluster is, or with the purchase answer's nodes).
+
+    >>> r = runway("scenarios/buy-for-growth.yaml")
+    >>> r.summary()["months that fit"], r.summary()["runs out"]
+    (1, 'disk')
+    """
+    from planner.scenario.questions import answer_purchase, answer_runway
+    from planner.scenario.spec import load_scenario
+
+    s = load_scenario(str(scenario))
+    bought = answer_purchase(s, methods=(), models=models) if after_purchase else None
+    return RunwayResult(answer_runway(s, bought, models))

@@ -141,3 +141,58 @@ class FailuresResult(Result):
 
     def _caption(self) -> str:
         return "node failures"
+
+
+@dataclass(repr=False)
+class PurchaseResult(Result):
+    """The CP-SAT purchase for a scenario's forecast beside the greedy baseline."""
+
+    answer: Any  #: planner.scenario.questions.PurchaseAnswer
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per method: nodes, models bought, price, status, gap, seconds, verified."""
+        return self.answer.to_frame()
+
+    def summary(self) -> dict[str, Any]:
+        o = self.answer.optimal
+        return {"bought": ", ".join(f"{n} x {m}" for m, n in o.bought.items()) or "nothing", "nodes": o.nodes,
+                "price": o.price, "status": o.status, "gap": o.gap, "verified": o.verified,
+                "greedy nodes": self.answer.greedy.nodes if self.answer.greedy else None}
+
+    def rebalance_frame(self) -> pd.DataFrame:
+        """The rebalance of the grown cluster, one row per method."""
+        return pd.DataFrame(self.answer.rebalance)
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return f"<Purchase {s['bought']} ({s['status']}, gap {s['gap']}), greedy {s['greedy nodes']} nodes>"
+
+
+@dataclass(repr=False)
+class RunwayResult(Result):
+    """Month by month: does the growth so far fit with N+1; the last month that does, what runs out."""
+
+    runway: Any  #: planner.scenario.runway.Runway
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.runway.to_frame()
+
+    def summary(self) -> dict[str, Any]:
+        return {"months that fit": self.runway.last_month, "runs out": self.runway.runs_out or "no",
+                "verified": self.runway.verified}
+
+    def plot(self, title: str | None = None):
+        """Free memory and disk after each month that fits."""
+        from planner.report.plots import figure
+
+        df = self.to_frame().dropna(subset=["free_memory_gib"])
+        fig, ax = figure(figsize=(6.5, 3.2))
+        ax.plot(df["month"], df["free_memory_gib"], marker="o", label="free memory (GiB)")
+        ax.plot(df["month"], df["free_disk_gib"] / 10, marker="s", label="free disk (10 GiB)")
+        ax.set_xlabel("month")
+        ax.legend(fontsize=8)
+        ax.set_title(title or f"runway: {self.runway.last_month} month(s), then {self.runway.runs_out or '-'}")
+        return fig
+
+    def __repr__(self) -> str:
+        return f"<Runway {self.runway.last_month} month(s), runs out: {self.runway.runs_out or 'no'}>"

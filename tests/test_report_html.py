@@ -142,6 +142,18 @@ def test_report_command_prints_and_writes(tmp_path, capsys) -> None:
     assert "<title>Rebalancing plan: n1quirk.data</title>" in page and page.count("<img") == 2
 
 
+def test_report_html_under_a_file_fails_before_any_work(tmp_path, capsys) -> None:
+    """A missing folder is made, but a path through a regular file is refused at once, in one line."""
+    from planner.cli.main import main
+
+    (tmp_path / "afile").write_text("keep")
+    with pytest.raises(SystemExit) as e:
+        main(["report", "tests/data/n1quirk.data", "--no-hbal", "--html", str(tmp_path / "afile" / "x" / "r.html")])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1 and "is not a directory" in err
+    assert (tmp_path / "afile").read_text() == "keep"
+
+
 def test_report_command_refuses_bad_input(tmp_path, capsys) -> None:
     from planner.cli.main import main
 

@@ -34,8 +34,15 @@ def _writable_dir(d: Path, label: str) -> None:
         raise PlannerError(label, None, f"directory '{d}' is not writable")
 
 
-def check_output(path: PathLike, inputs: Iterable[PathLike] = ()) -> None:
-    """One output file: not a directory, parent exists and is writable, not the same file as an input."""
+def _nearest_existing(d: Path) -> Path:
+    while not d.exists() and d != d.parent:
+        d = d.parent
+    return d
+
+
+def check_output(path: PathLike, inputs: Iterable[PathLike] = (), parents: bool = False) -> None:
+    """One output file: not a directory, parent exists and is writable, not the same file as an input
+    (``parents``: a missing parent folder will be made, so its nearest existing ancestor must be writable)."""
     if not path:
         return
     p, label = Path(path), os.fspath(path)
@@ -46,7 +53,8 @@ def check_output(path: PathLike, inputs: Iterable[PathLike] = ()) -> None:
             raise PlannerError(label, None, f"refusing to overwrite the input file '{os.fspath(i)}'")
     if p.exists() and not os.access(p, os.W_OK):
         raise PlannerError(label, None, "file is not writable")
-    _writable_dir(p.parent if str(p.parent) else Path("."), label)
+    parent = p.parent if str(p.parent) else Path(".")
+    _writable_dir(_nearest_existing(parent) if parents else parent, label)
 
 
 def check_output_dir(path: PathLike, inputs: Iterable[PathLike] = ()) -> None:
@@ -62,14 +70,13 @@ def check_output_dir(path: PathLike, inputs: Iterable[PathLike] = ()) -> None:
     if p.exists():
         _writable_dir(p, label)
         return
-    parent = p.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    _writable_dir(parent, label)
+    _writable_dir(_nearest_existing(p.parent), label)
 
 
-def check_outputs(inputs: Iterable[PathLike], outputs: Iterable[PathLike], dirs: Iterable[PathLike] = ()) -> None:
-    """Check every output file and directory against ``inputs``; raises :class:`PlannerError`.
+def check_outputs(inputs: Iterable[PathLike], outputs: Iterable[PathLike], dirs: Iterable[PathLike] = (),
+                  parents: bool = False) -> None:
+    """Check every output file and directory against ``inputs``; raises :class:`PlannerError`
+    (``parents``: the command makes missing parent folders of the output files).
 
     Two outputs naming the same file are refused too (the second would replace the first).
 
@@ -87,7 +94,7 @@ def check_outputs(inputs: Iterable[PathLike], outputs: Iterable[PathLike], dirs:
     ins = [i for i in inputs if i]
     outs = [o for o in outputs if o]
     for o in outs:
-        check_output(o, ins)
+        check_output(o, ins, parents)
     seen: list[Path] = []
     for o in outs:
         p = Path(o).absolute()

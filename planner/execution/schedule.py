@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import heapq
 import math
-import time
 from dataclasses import dataclass
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.plan import Step, jobs_in
 from planner.domain.schedule import Schedule, Timing
 
@@ -215,10 +215,9 @@ def _cpsat(g: Graph, dur: list[int], cap: int, hint: list[float], lb: int,
     for j, t in enumerate(hint):
         m.add_hint(s[j], int(t))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
+    time.limit(solver.parameters, time_limit, workers)
     solver.parameters.random_seed = seed
-    solver.parameters.num_workers = workers
-    st = solver.solve(m)
+    st = time.solve(solver, m)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return [float(solver.value(v)) for v in s], f"cpsat {solver.status_name(st)}"

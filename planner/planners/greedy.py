@@ -8,9 +8,9 @@ only decides which candidates can possibly win; those are re-scored exactly).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.plan import Plan, Step
 from planner.domain.tolerance import GAIN_EPS
 from planner.engine.fastscore import Scorer

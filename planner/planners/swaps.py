@@ -13,10 +13,9 @@ hbal's own primitives; a swap is taken only when hbal's exact score falls.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.plan import Step
 from planner.domain.tolerance import GAIN_EPS
 from planner.engine.fastscore import Scorer, take_moves

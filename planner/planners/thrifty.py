@@ -13,8 +13,8 @@ target.  Moves are hbal's, checked by hbal's rules, scored exactly.
 from __future__ import annotations
 
 import statistics
-import time
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.plan import Plan, Step
 from planner.domain.tolerance import GAIN_EPS
 from planner.engine.fastscore import Scorer, take_moves

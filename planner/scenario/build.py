@@ -47,14 +47,15 @@ def start(s: Scenario, catalog: Catalog) -> Cluster:
     return read_rapi(p) if p.is_dir() or p.suffix == ".json" else read_text(p)
 
 
-def build(s: Scenario, models: tuple[str, ...] = ()) -> Built:
+def build(s: Scenario, models: tuple[str, ...] = (), base: tuple[Cluster, Catalog] | None = None) -> Built:
     """Load the catalog (the shipped one, the scenario's ``models`` files, then ``models``), the
-    starting cluster, and apply the changes in order."""
-    catalog = load_catalog(*(s.resolve(m) for m in s.models), *models)
+    starting cluster, and apply the changes in order.  ``base``: the starting cluster and catalog
+    already loaded (a sweep loads them once for all its points)."""
+    catalog = base[1] if base else load_catalog(*(s.resolve(m) for m in s.models), *models)
     for k, name in enumerate(s.questions.capacity):
         if name not in catalog.flavors:
             raise _fail(s, f"questions.capacity.{k}", f"unknown flavor '{name}'")
-    before = start(s, catalog)
+    before = base[0] if base else start(s, catalog)
     c, notes, added = before, [], set()
     for k, change in enumerate(s.changes):
         path = f"changes.{k}.{change.action}"
@@ -67,6 +68,9 @@ def build(s: Scenario, models: tuple[str, ...] = ()) -> Built:
 
 def _apply(c: Cluster, change, catalog: Catalog, notes: list[str], added: set[str]) -> Cluster:
     a, args = change.action, change.args
+    if a in ("add_nodes", "add_instances") and args.count == 0:  # none, but the name must exist
+        catalog.model(args.model) if a == "add_nodes" else catalog.flavor(args.flavor)
+        return c
     if a == "add_nodes":
         n0 = len(c.nodes)
         c = ch.add_nodes(c, catalog.model(args.model), args.count, args.group, args.names)

@@ -1,5 +1,6 @@
-"""Purchases for a forecast.  So far only the greedy baseline: add the first allowed model one node at
-a time until hail's allocation (hspace's standard mode) places every forecast instance with N+1.
+"""Purchases for a forecast: the greedy baseline (add the first allowed model one node at a time
+until hail's allocation, hspace's standard mode, places every forecast instance with N+1), and the
+CP-SAT purchase (:mod:`planner.scenario.buy`).
 
 >>> from planner.io.htools_text import read_text
 >>> from planner.scenario.catalog import load_catalog

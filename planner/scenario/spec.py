@@ -9,10 +9,10 @@
 ... ''', "scenarios/x.yaml")
 >>> [c.action for c in s.changes], s.questions.capacity, s.schedule.jobs_per_day
 (['add_nodes', 'drain'], ['small', 'medium'], 10)
->>> loads_scenario("cluster: {file: a.data}\\nchanges: [{add_nodes: {model: x, count: 0}}]", "s.yaml")
+>>> loads_scenario("cluster: {file: a.data}\\nchanges: [{add_nodes: {model: x, count: -1}}]", "s.yaml")
 Traceback (most recent call last):
 ...
-planner.domain.errors.PlannerError: s.yaml: changes.0.add_nodes.count: Input should be greater than 0
+planner.domain.errors.PlannerError: s.yaml: changes.0.add_nodes.count: Input should be greater than or equal to 0
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class Source(Strict):
 
 class AddNodes(Strict):
     model: str = Field(min_length=1)
-    count: int = Field(default=1, gt=0, le=10000)
+    count: int = Field(default=1, ge=0, le=10000)  #: 0: none (a sweep's baseline point)
     group: str | None = None  #: name; default: the first group
     names: list[str] | None = None  #: default: new-<model>-<k>
 
@@ -88,7 +88,7 @@ class AddNodes(Strict):
 
 class AddInstances(Strict):
     flavor: str = Field(min_length=1)
-    count: int = Field(gt=0, le=100000)
+    count: int = Field(ge=0, le=100000)  #: 0: none (a sweep's baseline point)
 
 
 class Resize(Strict):
@@ -139,6 +139,58 @@ class Change(Strict):
         return getattr(self, self.action)
 
 
+def _positive_counts(v: dict[str, int]) -> dict[str, int]:
+    for k, n in v.items():
+        if n < 0:
+            raise ValueError(f"count of '{k}' must not be negative")
+    if not any(v.values()):
+        raise ValueError("at least one count must be positive")
+    return v
+
+
+class PurchaseQuestion(Strict):
+    """The smallest (or cheapest) purchase of ``models`` with which the forecast fits: the forecast is
+    ``forecast`` (flavor → instances), or ``growth`` (flavor → instances a month) over ``months``."""
+
+    models: list[str] = Field(min_length=1)
+    forecast: dict[str, int] | None = None
+    growth: dict[str, int] | None = None
+    months: int = Field(default=12, gt=0, le=120)
+    max: dict[str, int] = {}  #: model → at most this many bought
+    objective: Literal["nodes", "price"] = "nodes"
+    time_limit: float = Field(default=30.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _one(self) -> PurchaseQuestion:
+        if (self.forecast is None) == (self.growth is None):
+            raise ValueError("give exactly one of forecast, growth")
+        _positive_counts(self.forecast if self.forecast is not None else self.growth)
+        for k, n in self.max.items():
+            if n < 0:
+                raise ValueError(f"max of '{k}' must not be negative")
+        return self
+
+    def counts(self) -> dict[str, int]:
+        """The forecast: flavor → instances to place."""
+        if self.forecast is not None:
+            return dict(self.forecast)
+        return {k: n * self.months for k, n in (self.growth or {}).items()}
+
+
+class RunwayQuestion(Strict):
+    """Month by month, ``growth`` (flavor → instances a month) placed with N+1, up to ``months``."""
+
+    growth: dict[str, int] = Field(min_length=1)
+    months: int = Field(default=24, gt=0, le=120)
+    after_purchase: bool = False  #: on the cluster with the purchase question's answer
+    time_limit: float = Field(default=10.0, gt=0, le=3600)  #: per month
+
+    @field_validator("growth")
+    @classmethod
+    def _growth(cls, v: dict[str, int]) -> dict[str, int]:
+        return _positive_counts(v)
+
+
 class Questions(Strict):
     score: bool = True
     capacity: list[str] = []  #: flavors to count (hspace's standard allocation), before and after
@@ -146,6 +198,8 @@ class Questions(Strict):
     methods: list[Literal["greedy", "cpsat"]] = ["greedy", "cpsat"]
     time_limit: float = Field(default=15.0, gt=0, le=3600)
     seed: int = 1
+    purchase: PurchaseQuestion | None = None
+    runway: RunwayQuestion | None = None
 
 
 class ScheduleSpec(Strict):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.capacity.alloc import AllocError
 from planner.capacity.hspace import capacity
 from planner.capacity.options import CapacityOptions, Spec
 from planner.domain.errors import PlannerError
@@ -25,6 +26,7 @@ from planner.execution.dayplan import pack, parse_window
 from planner.planners.cpsat import CpsatOptions
 from planner.planners.verified import balance, schedule_plan
 from planner.scenario.build import Built, build
+from planner.scenario.catalog import Catalog
 from planner.scenario.spec import Scenario, load_scenario
 
 __all__ = ["WhatIf", "whatif", "load_scenario"]
@@ -77,15 +79,17 @@ def flavor_capacity(c: Cluster, spec: Spec, template: str) -> int:
     """hspace's standard-allocation count of one flavor (placement frozen, N+1 kept)."""
     try:
         res = capacity(c, CapacityOptions(standard=spec, run_tiered=False, disk_template=template)).standard
-    except PlannerError:
+    except (PlannerError, AllocError):  # AllocError: too few online nodes to place one (hspace fails)
         return 0
     return 0 if res is None else res.allocated
 
 
 def whatif(scenario: Scenario, time_limit: float | None = None, methods: tuple[str, ...] | None = None,
-           seed: int | None = None, models: tuple[str, ...] = ()) -> WhatIf:
-    """Build the scenario's clusters and answer its questions (``models``: extra catalog files/dirs)."""
-    b = build(scenario, models)
+           seed: int | None = None, models: tuple[str, ...] = (),
+           base: tuple[Cluster, Catalog] | None = None) -> WhatIf:
+    """Build the scenario's clusters and answer its questions (``models``: extra catalog files/dirs;
+    ``base``: the starting cluster and catalog, already loaded)."""
+    b = build(scenario, models, base)
     q = scenario.questions
     before = score_group(b.before) if b.before.instances or b.before.nodes else None
     after = score_group(b.after)
@@ -106,19 +110,26 @@ def whatif(scenario: Scenario, time_limit: float | None = None, methods: tuple[s
 
 
 def _rebalance(w: WhatIf, c: Cluster, methods: tuple[str, ...], time_limit: float, seed: int) -> dict[str, Cluster]:
-    sched = w.scenario.schedule
+    rows, w.plans, finals = rebalance(c, methods, time_limit, seed, w.scenario.schedule)
+    w.rebalance += rows
+    return finals
+
+
+def rebalance(c: Cluster, methods: tuple[str, ...], time_limit: float, seed: int, sched) -> tuple[list, dict, dict]:
+    """Each method's verified plan of ``c``, scheduled and packed into days of ``sched`` (a
+    ScheduleSpec): (summary rows, plans, final clusters) by method."""
     window = parse_window(sched.window)
     timing = Timing()
-    finals = {}
+    rows, plans, finals = [], {}, {}
     for m in methods:
         opts = CpsatOptions(time_limit=time_limit, seed=seed) if m == "cpsat" else None
         plan, finals[m] = balance(c, m, opts)
         schedule_plan(c, plan, timing, "hbal" if m == "greedy" else "parallel")
         durations = [timing.duration(s) for s in plan.steps]
         days = pack(plan.jobsets, durations, sched.jobs_per_day, window, plan.steps)
-        w.plans[m] = plan
-        w.rebalance.append({"method": m, "final_score": plan.final_score, "moves": len(plan.steps),
-                            "gb_copied": plan.gb_copied, "jobsets": len(plan.jobsets),
-                            "hours": jobsets_seconds(plan.steps, plan.jobsets, timing) / 3600,
-                            "days": len(days), "status": str(plan.status)})
-    return finals
+        plans[m] = plan
+        rows.append({"method": m, "final_score": plan.final_score, "moves": len(plan.steps),
+                     "gb_copied": plan.gb_copied, "jobsets": len(plan.jobsets),
+                     "hours": jobsets_seconds(plan.steps, plan.jobsets, timing) / 3600,
+                     "days": len(days), "status": str(plan.status)})
+    return rows, plans, finals

@@ -52,7 +52,7 @@ def command(cluster: str, html_out: str | None, group: str | None, goal: str, ti
     if jobs_per_day < 1:
         raise PlannerError("--jobs-per-day", None, "must be at least 1")
     window_s = parse_window(window)
-    check_outputs([cluster], [html_out])  # hard links and symlinks of the input too, before any work
+    check_outputs([cluster], [html_out], parents=True)  # hard links and symlinks of the input too, before any work
     c = load(cluster)
     tl = _time_limit(time_limit)
     err = Console(stderr=True, highlight=False)

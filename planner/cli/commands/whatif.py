@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
@@ -30,15 +31,19 @@ def _table(title: str, frame, fmt: dict):
 @click.option("--models", "models", multiple=True, type=click.Path(exists=True),
               help="Extra catalog YAML file or directory (node models, flavors); repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--deterministic", is_flag=True,
+              help="Count solver work, not wall seconds (one CP-SAT worker): the answer of a `planner sweep` point.")
 def command(scenario: str, time_limit: float | None, methods: tuple[str, ...], seed: int | None,
-            models: tuple[str, ...], as_json: bool) -> None:
+            models: tuple[str, ...], as_json: bool, deterministic: bool) -> None:
     """Answer SCENARIO (YAML): before/after score and N+1, capacity per flavor, the rebalance it needs."""
     from rich.console import Console
 
+    from planner.domain import clock
     from planner.scenario.spec import load_scenario
     from planner.scenario.whatif import whatif
 
-    w = whatif(load_scenario(scenario), time_limit, methods or None, seed, models)
+    with clock.deterministic() if deterministic else contextlib.nullcontext():
+        w = whatif(load_scenario(scenario), time_limit, methods or None, seed, models)
     if as_json:
         click.echo(json.dumps(w.to_json(), indent=2, default=str))
         return

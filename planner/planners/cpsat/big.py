@@ -18,9 +18,8 @@ moment: Ctrl-C keeps it.
 
 from __future__ import annotations
 
-import time
-
 import planner.planners.cpsat.timeline as tl
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.model import Cluster
 from planner.domain.plan import Plan, PlanStatus, Step
 from planner.domain.tolerance import GAIN_EPS

@@ -20,10 +20,10 @@ that asks for it).
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import planner.planners.cpsat.timeline as tl
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.dominance import dominance
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster

@@ -6,10 +6,9 @@ objective.py and uses these helpers; none of them imports another phase.
 
 from __future__ import annotations
 
-import time
-
 from ortools.sat.python import cp_model
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.engine.load import reload_group
 from planner.engine.score import compute_score
 from planner.engine.state import GroupState
@@ -88,10 +87,9 @@ def complete_hint(v: Vars, choice: list[int], seconds: float = 5.0) -> list[int]
     for row, c in zip(v.lits, choice, strict=True):
         m2.add(m2.get_bool_var_from_proto_index(row[c].index) == 1)
     s = cp_model.CpSolver()
-    s.parameters.num_workers = 1
-    s.parameters.max_time_in_seconds = seconds
+    time.limit(s.parameters, seconds, 1)
     s.parameters.stop_after_first_solution = True
-    if not found(s.solve(m2)):
+    if not found(time.solve(s, m2)):
         return None
     return [s.value(m2.get_int_var_from_proto_index(k)) for k in range(len(m2.proto.variables))]
 
@@ -103,9 +101,8 @@ def objective_at(v: Vars, obj, choice: list[int]) -> float | None:
         m2.add(m2.get_bool_var_from_proto_index(row[c].index) == 1)
     m2.minimize(obj)
     s = cp_model.CpSolver()
-    s.parameters.num_workers = 1
-    s.parameters.max_time_in_seconds = 10
-    if not found(s.solve(m2)):
+    time.limit(s.parameters, 10, 1)
+    if not found(time.solve(s, m2)):
         return None
     return s.objective_value
 
@@ -131,9 +128,8 @@ def make_solver(opts: CpsatOptions, seconds: float, size: int = 0, search: bool 
     optimality."""
     s = cp_model.CpSolver()
     s.parameters.cp_model_presolve = size < PRESOLVE_LIMIT
-    s.parameters.num_workers = opts.workers
     s.parameters.random_seed = opts.seed
-    s.parameters.max_time_in_seconds = max(0.5, seconds)
+    time.limit(s.parameters, max(0.5, seconds), opts.workers)
     s.parameters.use_lns_only = search and opts.lns_only and size >= LNS_ONLY_FROM
     return s
 
@@ -149,13 +145,13 @@ def gb_phase(data: ModelData, choice: list[int], opts: CpsatOptions, seconds: fl
         return None
     v.model.minimize(obj)
     fixed = cp_model.CpSolver()
-    fixed.parameters.num_workers = 1
+    time.limit(fixed.parameters, float("inf"), 1)  # every choice fixed: no limit
     for k, value in enumerate(full):
         v.model.add_hint(v.model.get_int_var_from_proto_index(k), value)
     m2 = v.model.clone()
     for row, c in zip(v.lits, choice, strict=True):
         m2.add(m2.get_bool_var_from_proto_index(row[c].index) == 1)
-    if not found(fixed.solve(m2)):
+    if not found(time.solve(fixed, m2)):
         return None
     val = fixed.objective_value
     v.model.add(obj <= int(val * (1 + opts.tolerance)) + 1)
@@ -163,7 +159,7 @@ def gb_phase(data: ModelData, choice: list[int], opts: CpsatOptions, seconds: fl
     solver = make_solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
     stop["solver"] = solver
     cb = IncumbentCallback("fewest GB", stop["t0"], opts.on_solution)
-    status = solver.solve(v.model, cb)
+    status = time.solve(solver, v.model, cb)
     info = {"phase": "fewest GB", "status": solver.status_name(status), "solutions": cb.count,
             "wall_s": solver.wall_time}
     if not found(status):

@@ -9,11 +9,11 @@ of ``LEVELS`` that has one within the budgets), starts from it and keeps those c
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.planners.cpsat.constraints import (
     Vars,
     add_all,
@@ -58,7 +58,7 @@ def level_start(data: ModelData, opts: CpsatOptions, ref: list[int], seconds: fl
         hint_choice(v, ref)
         s = make_solver(opts, seconds - (time.perf_counter() - t0), sum(map(len, v.lits)))
         s.parameters.stop_after_first_solution = True
-        status = s.solve(v.model)
+        status = time.solve(s, v.model)
         if found(status):
             return choice_of(data, v, s), level
         if status != cp_model.INFEASIBLE or time.perf_counter() - t0 > seconds:

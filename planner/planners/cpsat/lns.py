@@ -13,10 +13,10 @@ neighbourhoods.
 from __future__ import annotations
 
 import random
-import time
 
 from ortools.sat.python import cp_model
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.placement import apply_placement
 from planner.domain.tolerance import GAIN_EPS, SCORE_EPS, improves
 from planner.engine.load import reload_group
@@ -210,12 +210,11 @@ def _sub_solve(built, seed: int, seconds: float, workers: int) -> Placement | No
     """Solve a sub-model: freed instance → chosen (primary, secondary) node indices, or None."""
     data, v = built
     s = cp_model.CpSolver()
-    s.parameters.num_workers = workers
+    time.limit(s.parameters, seconds, workers)
     s.parameters.random_seed = seed
-    s.parameters.max_time_in_seconds = seconds
     s.parameters.cp_model_presolve = False  # small models: presolve costs more than it saves
     s.parameters.linearization_level = 0
-    if not found(s.solve(v.model)):
+    if not found(time.solve(s, v.model)):
         return None
     return placement_of(data, choice_of(data, v, s))
 

@@ -8,10 +8,10 @@ same plan twice.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 
 import planner.planners.cpsat.timeline as tl
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster
 from planner.domain.plan import Plan, PlanStatus

@@ -13,9 +13,9 @@ need (evacuate-medium with the induced ones: 105 moves / 33 jobsets instead of 6
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.errors import PlannerError
 from planner.domain.tolerance import SCORE_EPS
 from planner.engine.state import GroupState

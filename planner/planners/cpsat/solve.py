@@ -12,10 +12,10 @@ tolerance of the best round and minimises GB copied, then moves.  Seeded, time-l
 from __future__ import annotations
 
 import signal
-import time
 
 from ortools.sat.python import cp_model
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.errors import PlannerError
 from planner.domain.tolerance import GAIN_EPS
 from planner.engine.state import GroupState
@@ -86,7 +86,7 @@ def solve(gs: GroupState, opts: CpsatOptions) -> SolveResult:  # noqa: C901 (pha
             solver = make_solver(opts, budget - (time.perf_counter() - t_round), sum(map(len, v.lits)), search=small)
             stop["solver"] = solver
             cb = IncumbentCallback(f"balance {r + 1}", t0, opts.on_solution)
-            status = solver.solve(v.model, cb)
+            status = time.solve(solver, v.model, cb)
             name = solver.status_name(status)
             if not found(status):
                 if best is None and status == cp_model.INFEASIBLE:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
+from planner.domain import clock as time  # wall seconds, or counted work (deterministic sweeps)
 from planner.domain.tolerance import SCORE_EPS, TARGET_EPS
 from planner.engine.state import GroupState
 from planner.planners.cpsat.constraints import GB_COST_UNIT, add_all, build_vars, gb_cost
@@ -113,7 +113,7 @@ def solve_target(gs: GroupState, opts: CpsatOptions) -> SolveResult:
         hint_all(v, ref)
         solver = make_solver(opts, min(left, max(3.0, opts.time_limit / 6)), sum(map(len, v.lits)))
         cb = IncumbentCallback(f"target {r + 1}", t0, opts.on_solution)
-        status = solver.solve(v.model, cb)
+        status = time.solve(solver, v.model, cb)
         if not found(status):
             rounds.append({"phase": f"target {r + 1}", "status": solver.status_name(status), "bound": modes[0]})
             if best is None:
