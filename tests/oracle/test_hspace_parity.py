@@ -7,7 +7,8 @@ Cases (each one run of planner's CLI and one of hspace, same arguments):
 * every Ganeti test-suite ``*.data`` file that hspace reads and that planner answers within the
   suite's time (:data:`SUITE_SLOW` lists the rest; they run in ``benchmarks/bench_capacity.py``),
   with the group options on the group/existing-error files;
-* the small and medium bench files with catalog-sized drbd/plain specs, ``-l``, ``-O``;
+* the small and medium bench files with catalog-sized drbd specs, capped by ``-l`` (the uncapped runs are
+  in the benchmark), and ``-O``;
 * seeded generated clusters of other shapes (tests/oracle/test_hcheck_parity's generator);
 * ``-S``: the ``.tiered``/``.standard`` files equal hspace's byte for byte and real hbal scores them as
   planner does.
@@ -31,9 +32,9 @@ TEMPLATES = ("drbd", "plain", "diskless", "file", "sharedfile", "ext", "rbd", "b
 SIMULATE = [
     ["--simulate", "p,4,8T,64g,16", "--disk-template", "drbd", "-l", "8"],  # the shelltest fixture
     ["--simulate", "p,3,1t,16g,8", "--disk-template", "drbd", "--standard-alloc", "100g,2g,2",
-     "--tiered-alloc", "300g,8g,4"],
+     "--tiered-alloc", "300g,8g,4", "-l", "12"],
     ["--simulate", "p,3,1t,16g,8", "--simulate", "p,2,500g,8g,4", "--disk-template", "drbd",
-     "--standard-alloc", "50g,2g,1", "--tiered-alloc", "200g,6g,4"],
+     "--standard-alloc", "50g,2g,1", "--tiered-alloc", "200g,6g,4", "-l", "20"],
     ["--simulate", "u,2,1t,16g,8", "--simulate", "p,2,500g,8g,4", "--disk-template", "plain",
      "--standard-alloc", "50g,2g,1", "--tiered-alloc", "200g,4g,4"],
     ["--simulate", "a,2,1t,8g,8", "--simulate", "p,2,300g,8g,4", "--disk-template", "drbd",
@@ -45,7 +46,7 @@ SIMULATE = [
      "--tiered-alloc", "300g,6g,4,3"],
     ["--simulate", "p,4,8T,64g,16", "--disk-template", "plain", "-l", "12", "--no-capacity-checks"],
 ] + [["--simulate", "p,3,400g,8g,4", "--disk-template", t, "--standard-alloc", "40g,2g,2",
-      "--tiered-alloc", "120g,5g,3"] for t in TEMPLATES]
+      "--tiered-alloc", "120g,5g,3", *(["-l", "12"] if t == "drbd" else [])] for t in TEMPLATES]
 
 #: test-suite files planner takes more than a few seconds on (hspace: 0.1-15 s); in the benchmark
 SUITE_SLOW = {"hbal-desiredlocation-2.data", "hbal-desiredlocation-3.data", "hbal-forth.data",
@@ -91,7 +92,7 @@ def _bench_cases() -> list:
         small = "-small-" in f.name
         base = ["-t", str(f), "--disk-template", "drbd", "--standard-alloc", "40g,4g,2",
                 "--tiered-alloc", "160g,16g,8"]
-        out.append(pytest.param(base + ([] if small else ["-l", "15"]), id=f.name))
+        out.append(pytest.param(base + ["-l", "25" if small else "15"], id=f.name))
         if small:
             out.append(pytest.param(base + ["-O", _first_node(f), "-l", "10"], id=f"{f.name}-O"))
     return require(out, EXPECTED["bench"], "bench cases")
@@ -165,7 +166,8 @@ def test_generated_clusters(tmp_path: Path) -> None:
     ["--simulate", "p,4,8T,64g,16", "--disk-template", "drbd", "-l", "8"],
     ["--simulate", "p,3,400g,8g,4", "--disk-template", "plain", "--standard-alloc", "40g,2g,2",
      "--tiered-alloc", "120g,5g,3"],
-    ["-t", "SMALL", "--disk-template", "drbd", "--standard-alloc", "40g,4g,2", "--tiered-alloc", "160g,16g,8"],
+    ["-t", "SMALL", "--disk-template", "drbd", "--standard-alloc", "40g,4g,2", "--tiered-alloc", "160g,16g,8",
+     "-l", "20"],
 ], ids=["simu-drbd", "simu-plain", "bench-small"])
 @oracle("hbal")
 def test_saved_files_equal_hspace_and_hbal_scores_them(tmp_path: Path, args: list[str]) -> None:
