@@ -112,3 +112,21 @@ def test_verbose_maps_and_print_nodes_on_stderr(capsys) -> None:
     assert code in (0, None)
     assert "Standard allocation map\n new-0 " in err and "Standard allocation status:" in err
     assert "map" not in out and "status:" not in out
+
+
+def test_optimal_column_and_mix(capsys) -> None:
+    """``--optimal`` adds CP-SAT's count beside hspace's (never below it: hspace's placement is its hint)
+    on tests/data/runway-3n.data, where 6 instances of 1 GiB fit by hand (see tests/test_purchase_opt.py)."""
+    spec = "10240,1024,1"  # the tiered spec too: from the policy's 1 TiB maximum hspace itself takes 27 s here
+    code, out, _ = run(capsys, str(DATA / "runway-3n.data"), "--standard-alloc", spec, "--tiered-alloc", spec,
+                       "--disk-template", "drbd", "--optimal", "--mix", "small=1", "--time-limit", "5")
+    assert code == 0
+    row = next(line for line in out.splitlines() if "--standard-alloc" in line and "OPTIMAL" in line)
+    cells = [c.strip() for c in row.split("│")]
+    assert cells[5] == "6" and cells[11] == "6" and cells[-1] == "True", cells
+    assert "optimal mix small=1:" in out and "verified" in out
+
+
+def test_mix_needs_optimal_and_good_weights(capsys) -> None:
+    assert "applies with --optimal" in _one_line_error(capsys, str(DATA / "runway-3n.data"), "--mix", "small=1")
+    assert "whole number" in _one_line_error(capsys, str(DATA / "runway-3n.data"), "--optimal", "--mix", "small=x")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from planner.cli.params import SECONDS
 from planner.domain.errors import PlannerError
 
 TEMPLATES = ("diskless", "file", "sharedfile", "plain", "blockdev", "drbd", "rbd", "ext", "gluster")
@@ -53,6 +54,13 @@ OPTIONS = [
     click.option("--machine-readable", "machine_readable", default=None, metavar="[yes|no]",
                  help="HTS_* shell assignments, as hspace --machine-readable."),
     click.option("--table/--no-table", "table", default=True, help="The per-flavor table after the report."),
+    click.option("--optimal", is_flag=True,
+                 help="Also CP-SAT's most new instances per flavor (placement frozen, N+1 kept), with status and gap."),
+    click.option("--mix", "mix", default=None, metavar="NAME=W,...",
+                 help="With --optimal: whole units of this catalog flavor mix (e.g. small=3,large=1), solved jointly."),
+    click.option("--time-limit", "time_limit", type=SECONDS, default=10.0, show_default=True,
+                 help="CP-SAT seconds for --optimal (per flavor)."),
+    click.option("--seed", "seed", type=int, default=1, show_default=True, help="CP-SAT seed for --optimal."),
 ]
 
 #: options that take an optional value written attached (getopt's OptArg): ``-p``, ``-pFIELDS``,
@@ -188,9 +196,57 @@ def save_paths(save: str | None, labels: list[str]) -> dict[str, str]:
     return out
 
 
+def _template(cluster, o) -> str:
+    from planner.capacity.hspace import cluster_policy
+
+    return o.disk_template or cluster_policy(cluster).disk_templates[0]
+
+
 def extra_rows(kw: dict, cluster, runs, results) -> dict[str, dict]:
-    """Further columns per flavor label (the optimal/repack counts hook in here); none yet."""
-    return {}
+    """``--optimal``: CP-SAT's count per flavor label beside hspace's (status, gap, verified)."""
+    if not kw["optimal"]:
+        return {}
+    from planner.capacity.optimal import FitOptions, optimal_fit
+
+    fo = FitOptions(time_limit=kw["time_limit"], seed=kw["seed"])
+    out = {}
+    for (label, o), (_, res) in zip(runs, results, strict=True):
+        if o.standard is None or res.standard is None:
+            continue
+        r = optimal_fit(cluster, [(label, res.standard.spec, _template(cluster, o), 1)], fo)
+        out[label] = {"optimal": r.count, "more": r.count - res.standard.allocated, "status": r.status,
+                      "gap": r.gap, "verified": r.verified}
+    return out
+
+
+def mix_line(kw: dict, cluster, opts) -> str | None:
+    """``--optimal --mix small=3,large=1``: whole units of the mix that fit, solved jointly."""
+    if not kw["mix"]:
+        return None
+    if not kw["optimal"]:
+        raise PlannerError("--mix", None, "applies with --optimal")
+    from planner.capacity.optimal import FitOptions, optimal_fit
+    from planner.capacity.options import Spec
+    from planner.scenario.catalog import load_catalog
+
+    cat = load_catalog(*kw["models"])
+    flavors = []
+    for part in kw["mix"].split(","):
+        name, _, w = part.partition("=")
+        try:
+            f, weight = cat.flavor(name.strip()), int(w)
+        except KeyError as e:
+            raise PlannerError("--mix", None, e.args[0]) from None
+        except ValueError:
+            raise PlannerError("--mix", None, f"'{part}': want NAME=WEIGHT (a whole number)") from None
+        if weight < 1:
+            raise PlannerError("--mix", None, f"'{part}': the weight must be at least 1")
+        flavors.append((f.name, Spec(f.memory, f.disk, f.vcpus, f.spindles), opts.disk_template or f.disk_template,
+                        weight))
+    r = optimal_fit(cluster, flavors, FitOptions(time_limit=kw["time_limit"], seed=kw["seed"]))
+    per = ", ".join(f"{n} {k}" for k, n in r.per_flavor.items())
+    return (f"optimal mix {kw['mix']}: {r.units} units ({per}); CP-SAT {r.status.lower()}, bound {r.bound}, "
+            f"gap {r.gap}, {'verified' if r.verified else 'NOT verified'}")
 
 
 @click.command("capacity", cls=HspaceCommand)
@@ -228,4 +284,7 @@ def command(source: str | None, **kw) -> None:
         pr.report(res, label, first=k == 0)
     if not mr and kw["table"]:
         pr.flavor_table(results, extra_rows(kw, cluster, runs, results))
+    line = mix_line(kw, cluster, opts) if not mr else None
+    if line:
+        click.echo(line)
     sys.stdout.flush()
