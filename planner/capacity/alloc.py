@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from planner.capacity.pairs import PairScorer, usable
 from planner.capacity.stats import cluster_stats, stats_score, update_stats
 from planner.domain.model import Instance, IPolicy
 from planner.engine.fastscore import Scorer
@@ -36,6 +37,7 @@ class Ctx:
     ignore_groups: frozenset = frozenset()  #: algCapacityIgnoreGroups (group UUIDs)
     capacity: bool = True  #: algCapacity (global N+1 filter)
     redundant: Callable | None = None  #: (ctx, nodes, insts) -> bool, set by the caller
+    scorers: dict = field(default_factory=dict, compare=False, repr=False)  #: pair scorers by run (see pairs.py)
 
 
 @dataclass
@@ -139,6 +141,8 @@ def try_alloc(ctx: Ctx, nodes: list[NodeState], insts: list[InstState], st: Inst
         sol.best = best
         return sol
     stats = cluster_stats(nodes)
+    if usable(nodes):
+        return _fast_pairs(ctx, nodes, st, cands, stats, pred)
     vecs = {}
     for p, ss in cands:
         coll = []
@@ -157,6 +161,65 @@ def try_alloc(ctx: Ctx, nodes: list[NodeState], insts: list[InstState], st: Inst
         sol.failures += ["FailN1"] * dropped
         sol.allocs += len(coll) - dropped
         sol.best = _better(sol.best, best)
+    return sol
+
+
+def _scorer(ctx: Ctx, nodes, st: InstState, cands) -> PairScorer:
+    """The run's scorer for this candidate list and spec (the last few kept: tiered probes other specs)."""
+    i = st.inst
+    key = (id(cands), i.mem, i.dsk, i.vcpus, i.spindles, i.disk_template, i.spindle_use)
+    sc = ctx.scorers.pop(key, None)
+    if sc is None or sc.cands is not cands:
+        sc = PairScorer(cands, nodes, FAIL_MODES)
+        sc.cands = cands
+    ctx.scorers[key] = sc
+    while len(ctx.scorers) > 3:
+        ctx.scorers.pop(next(iter(ctx.scorers)))
+    return sc
+
+
+def _fast_pairs(ctx: Ctx, nodes, st: InstState, cands, stats, pred) -> Solution:
+    """``try_alloc`` over pairs with :class:`PairScorer` (same result, same failure counts)."""
+    sc = _scorer(ctx, nodes, st, cands)
+    sc.refresh(nodes, st)
+    counts: dict[str, int] = {}
+    ok = sc.failures(counts)
+    sol = Solution()
+    score = sc.scores(stats)
+    best: tuple[float, int] | None = None
+    for p, a, b in sc.slices:
+        err = matches_policy(st.inst, ctx.policies[p], nodes[p].excl_stor)
+        if err:
+            for j in range(a, b):  # undo the pair failures counted for this primary
+                e = sc.perr[j] if sc.perr[j] >= 0 else sc.serr[j]
+                if e >= 0:
+                    counts[FAIL_MODES[e]] -= 1
+            counts[err] = counts.get(err, 0) + (b - a)
+            continue
+        js = [j for j in range(a, b) if ok[j]]
+        if not js:
+            continue
+        if pred is None:
+            m = min(score[j] for j in js)
+            j = max(j for j in js if score[j] == m)  # ties: the last pair (reverse + stable sort)
+            sol.allocs += len(js)
+        else:
+            order = sorted(reversed(js), key=lambda j: score[j])  # collectionToSolution
+            dropped, j = len(order), None
+            for k, cand in enumerate(order):
+                if pred(sc.solution(nodes, st, cand, float(score[cand]))):
+                    dropped, j = k, cand
+                    break
+            counts["FailN1"] = counts.get("FailN1", 0) + dropped
+            sol.allocs += len(order) - dropped
+            if j is None:
+                continue
+        if best is None or not best[0] < score[j]:
+            best = (float(score[j]), j)
+    for m, c in counts.items():
+        sol.failures += [m] * c
+    if best is not None:
+        sol.best = sc.solution(nodes, st, best[1], best[0])
     return sol
 
 

@@ -1,7 +1,7 @@
 """htools' global N+1 test (``GlobalN1.hs``): can every node be evacuated?
 
 DRBD primaries fail over, shared-storage instances fail over to the best node of the group,
-plain/file/diskless instances are re-created elsewhere in the group, largest memory first.
+plain/file/blockdev instances are re-created elsewhere in the group, largest memory first.
 """
 
 from __future__ import annotations
@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from planner.capacity.alloc import Ctx, allocate_on_single
-from planner.domain.model import MOVABLE_TEMPLATES
 from planner.engine.fastscore import Scorer
 from planner.engine.moves import apply_move
 from planner.engine.state import InstState, NodeState
+
+#: ``diskTemplateMovable``: what the global N+1 test fails over to any node of the group (blockdev is
+#: not movable here, diskless is); the rest (plain, file, blockdev) is re-created elsewhere
+GLOBAL_MOVABLE = frozenset({"diskless", "sharedfile", "rbd", "ext", "gluster"})
 
 
 def can_evacuate(ctx: Ctx, nl: dict[int, NodeState], insts: list[InstState], n: NodeState) -> bool:
@@ -22,8 +25,8 @@ def can_evacuate(ctx: Ctx, nl: dict[int, NodeState], insts: list[InstState], n: 
     plist = sorted(n.plist, reverse=True)  # htools' pList: newest first
     drbd = [k for k in plist if insts[k].inst.disk_template == "drbd"]
     other = [k for k in plist if insts[k].inst.disk_template != "drbd"]
-    shared = [k for k in other if insts[k].inst.disk_template in MOVABLE_TEMPLATES]
-    fixed = [k for k in other if insts[k].inst.disk_template not in MOVABLE_TEMPLATES]
+    shared = [k for k in other if insts[k].inst.disk_template in GLOBAL_MOVABLE]
+    fixed = [k for k in other if insts[k].inst.disk_template not in GLOBAL_MOVABLE]
     for k in drbd:
         st = insts[k]
         r = apply_move(nl, st, "f", -1, force=True)

@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from planner.capacity.alloc import Ctx, alloc_nodes
+from planner.capacity.alloc import AllocError, Ctx, alloc_nodes
 from planner.capacity.globaln1 import redundant
 from planner.capacity.iterate import Proto, Run, iterate, tiered
 from planner.capacity.options import CapacityOptions, Spec
@@ -96,7 +96,16 @@ def _phase(spec: Spec, template: str, run: Run, with_pos: bool) -> PhaseResult:
 
 
 def capacity(cluster: Cluster, opts: CapacityOptions | None = None, progress=None) -> CapacityResult:
-    """hspace on ``cluster``: the tiered run, then the standard run, both from the initial state."""
+    """hspace on ``cluster``: the tiered run, then the standard run, both from the initial state.
+
+    No node to allocate on is hspace's "failure during allocation" (a :class:`PlannerError` here)."""
+    try:
+        return _capacity(cluster, opts, progress)
+    except AllocError as e:
+        raise PlannerError(cluster.origin, None, f"failure during allocation: {e}") from None
+
+
+def _capacity(cluster: Cluster, opts: CapacityOptions | None, progress) -> CapacityResult:
     opts = opts or CapacityOptions()
     nodes, insts = load_all(cluster, opts)
     ipol = cluster_policy(cluster)
@@ -150,3 +159,13 @@ def capacity(cluster: Cluster, opts: CapacityOptions | None = None, progress=Non
     return CapacityResult(len(nodes), len(insts), total_resources(nodes), any(n.excl_stor for n in nodes),
                           template, req, tres, sres, tuple(n.name for n in bad),
                           tuple(name[g] for g in bad_grps), tuple(nodes))
+
+
+def allocated_cluster(cluster: Cluster, phase: PhaseResult) -> Cluster:
+    """``cluster`` after the run, as hspace's ``-S`` saves it: every node's free memory, disk and
+    spindles and its offline flag (``-O``) from the run's final node states, the new instances added
+    (named ``new-0``, ``new-1``, ... as hspace names them)."""
+    new = tuple(replace(st.inst, pnode=st.pnode, snode=st.snode) for st in phase.new)
+    nodes = tuple(replace(n, f_mem=ns.f_mem, f_dsk=ns.f_dsk, free_spindles=ns.f_spindles, offline=ns.offline)
+                  for n, ns in zip(cluster.nodes, phase.nodes, strict=True))
+    return cluster.replace(nodes=nodes, instances=cluster.instances + new, source=None)

@@ -101,33 +101,42 @@ def tspec_text(ph: PhaseResult) -> str:
     return " ".join(f"{m},{d},{c},{s}={n}" for (m, d, c, s), n in ph.tiers)
 
 
-def machine_keys(r: CapacityResult) -> list[tuple[str, str]]:
-    """Every ``HTS_*`` key hspace --machine-readable prints, in order (without the prefix)."""
+def machine_sections(r: CapacityResult) -> dict[str, list[tuple[str, str]]]:
+    """hspace's ``HTS_*`` keys (without the prefix) in the order it prints them, by section:
+    ``head`` (cluster, INI), ``tspec``/``tres`` (tiered), ``sspec``/``sres`` (standard), ``end``."""
     ini = r.initial
-    out = [("CLUSTER_MEM", hs_fixed(ini.tmem, 0)), ("CLUSTER_DSK", hs_fixed(ini.tdsk, 0)),
-           ("CLUSTER_CPU", hs_fixed(ini.tcpu, 0)), ("CLUSTER_VCPU", str(ini.vcpu)),
-           ("CLUSTER_SPN", hs_fixed(ini.tspn, 0)), ("CLUSTER_NODES", str(r.node_count))]
-    out += stats_keys("INI", ini)
+    out: dict[str, list[tuple[str, str]]] = {}
+    out["head"] = [("CLUSTER_MEM", hs_fixed(ini.tmem, 0)), ("CLUSTER_DSK", hs_fixed(ini.tdsk, 0)),
+                   ("CLUSTER_CPU", hs_fixed(ini.tcpu, 0)), ("CLUSTER_VCPU", str(ini.vcpu)),
+                   ("CLUSTER_SPN", hs_fixed(ini.tspn, 0)), ("CLUSTER_NODES", str(r.node_count))]
+    out["head"] += stats_keys("INI", ini)
     if r.tiered:
         t = r.tiered
-        out += _spec_keys("TSPEC_INI", t, r.required_nodes)
-        out += stats_keys("TRL", t.stats)
-        out.append(("TSPEC", tspec_text(t)))
-        out += _km(ini, t.stats)
+        out["tspec"] = _spec_keys("TSPEC_INI", t, r.required_nodes)
+        out["tres"] = stats_keys("TRL", t.stats) + [("TSPEC", tspec_text(t))] + _km(ini, t.stats)
     if r.standard:
         s = r.standard
-        out += _spec_keys("SPEC", s, r.required_nodes)
-        out += stats_keys("FIN", s.stats)
+        out["sspec"] = _spec_keys("SPEC", s, r.required_nodes)
         fin_inst = r.initial_instances + s.allocated
-        out += [("ALLOC_USAGE", hs_fixed(_eff(r.initial_instances, fin_inst), 8)),
-                ("ALLOC_INSTANCES", str(s.allocated)), ("ALLOC_FAIL_REASON", s.fail_reason.upper())]
-        out += [(f"ALLOC_{m.upper()}_CNT", str(n)) for m, n in s.reasons]
-    out.append(("OK", "1"))
+        out["sres"] = stats_keys("FIN", s.stats) + [
+            ("ALLOC_USAGE", hs_fixed(_eff(r.initial_instances, fin_inst), 8)),
+            ("ALLOC_INSTANCES", str(s.allocated)), ("ALLOC_FAIL_REASON", s.fail_reason.upper())]
+        out["sres"] += [(f"ALLOC_{m.upper()}_CNT", str(n)) for m, n in s.reasons]
+    out["end"] = [("OK", "1")]
     return out
 
 
+def machine_keys(r: CapacityResult) -> list[tuple[str, str]]:
+    """Every ``HTS_*`` key hspace --machine-readable prints, in order (without the prefix)."""
+    return [kv for sec in machine_sections(r).values() for kv in sec]
+
+
+def keys_text(pairs: list[tuple[str, str]]) -> str:
+    return "".join(f"HTS_{k}={quote(v)}\n" for k, v in pairs)
+
+
 def machine_text(r: CapacityResult) -> str:
-    return "".join(f"HTS_{k}={quote(v)}\n" for k, v in machine_keys(r))
+    return keys_text(machine_keys(r))
 
 
 def _res(pairs: list[tuple[str, str]]) -> str:
@@ -153,28 +162,33 @@ def _scores_eff(r: CapacityResult, ph: PhaseResult) -> list[str]:
     return out
 
 
-def human_text(r: CapacityResult) -> str:
-    """hspace's default (stdout) report."""
+def human_sections(r: CapacityResult) -> dict[str, str]:
+    """hspace's default (stdout) report by section: ``head``, ``tspec``, ``tres``, ``sspec``, ``sres``."""
     ini = r.initial
     spn = r.excl_storage
     cl = [("MEM", hs_fixed(ini.tmem, 0)), ("DSK", hs_fixed(ini.tdsk, 0)), ("CPU", hs_fixed(ini.tcpu, 0)),
           ("VCPU", str(ini.vcpu))] + ([("SPN", hs_fixed(ini.tspn, 0))] if spn else [])
     n = ini.ninst
-    out = [f"The cluster has {r.node_count} nodes and the following resources:", f"  {_res(cl)}.",
-           f"There are {n if n > 0 else 'no'} initial instances on the cluster."]
-    for ph, descr in ((r.tiered, "Tiered (initial size)"), (r.standard, "Standard (fixed-size)")):
+    out = {"head": [f"The cluster has {r.node_count} nodes and the following resources:", f"  {_res(cl)}.",
+                    f"There are {n if n > 0 else 'no'} initial instances on the cluster."]}
+    for ph, key, descr in ((r.tiered, "t", "Tiered (initial size)"), (r.standard, "s", "Standard (fixed-size)")):
         if ph is None:
             continue
         s = ph.spec
         ex = any(x.excl_stor for x in ph.nodes)
-        out += [f"{descr} instance spec is:",
-                f"  {_spec_res((s.mem, s.dsk, s.cpu, s.spn), ex)}, using disk template '{ph.template}'."]
+        out[key + "spec"] = [f"{descr} instance spec is:",
+                             f"  {_spec_res((s.mem, s.dsk, s.cpu, s.spn), ex)}, using disk template '{ph.template}'."]
         if ph is r.tiered:
-            out.append("Tiered allocation results:")
+            res = ["Tiered allocation results:"]
             if not ph.tiers:
-                out.append("  - no instances allocated")
-            out += [f"  - {c:3d} instances of spec {_spec_res(sp, spn)}" for sp, c in ph.tiers]
+                res.append("  - no instances allocated")
+            res += [f"  - {c:3d} instances of spec {_spec_res(sp, spn)}" for sp, c in ph.tiers]
         else:
-            out += ["Normal (fixed-size) allocation results:", f"  - {ph.allocated:3d} instances allocated"]
-        out += _scores_eff(r, ph)
-    return "\n".join(out) + "\n"
+            res = ["Normal (fixed-size) allocation results:", f"  - {ph.allocated:3d} instances allocated"]
+        out[key + "res"] = res + _scores_eff(r, ph)
+    return {k: "".join(line + "\n" for line in v) for k, v in out.items()}
+
+
+def human_text(r: CapacityResult) -> str:
+    """hspace's default (stdout) report."""
+    return "".join(human_sections(r).values())
