@@ -193,7 +193,7 @@ def _offline_not_vm_capable(d: dict) -> None:
 def _oper_ram_excl_storage_rounding(d: dict) -> None:
     for n in d["nodes.json"]:
         n["ndparams"]["exclusive_storage"], n["sptotal"], n["spfree"] = True, 12, 9
-    d["nodes.json"][1]["mfree"] = 31000.5  # Haskell Int: round half to even -> 31000
+    d["nodes.json"][1]["mfree"] = 12000.5  # Haskell Int: round half to even -> 12000 (below mtotal 16384)
     for k, i in enumerate(d["instances.json"]):
         i["disk.spindles"] = [None] if k == 3 else [2] * len(i["disk.sizes"])
     d["instances.json"][1] |= {"oper_ram": 1024, "status": "running"}
@@ -225,7 +225,7 @@ def test_hbal_parity_modified_dump(small: Path, tmp_path: Path, change) -> None:
         assert (c.nodes[0].t_mem, c.nodes[0].nos_cpu, c.nodes[0].spindles) == (0.0, 0, 1)
         assert {n.group for n in c.nodes} == {rapi.DEFAULT_GROUP_UUID}
     if change is _oper_ram_excl_storage_rounding:
-        assert c.nodes[1].f_mem == 31000 and c.nodes[0].spindles == 12 and c.nodes[0].free_spindles == 9
+        assert c.nodes[1].f_mem == 12000 and c.nodes[0].spindles == 12 and c.nodes[0].free_spindles == 9
         assert c.instances[1].mem == 1024 and c.instances[3].spindles is None
         assert c.instances[0].spindles == 2 and c.instances[4].forthcoming
 

@@ -181,9 +181,15 @@ def _restore(after: Cluster, lo: LoadOptions, opts: FailureOptions) -> RestoreCo
     from planner.planners.cpsat import CpsatOptions
     from planner.planners.verified import balance, schedule_plan
 
-    plan, final = balance(after, "cpsat", CpsatOptions(time_limit=opts.time_limit, seed=opts.seed,
-                                                       workers=opts.workers), lo)
+    method = "cpsat"
+    try:
+        plan, final = balance(after, "cpsat", CpsatOptions(time_limit=opts.time_limit, seed=opts.seed,
+                                                           workers=opts.workers), lo)
+    except PlannerError:  # no CP-SAT plan in the time given: hbal's greedy repair, verified as well
+        method = "greedy"
+        plan, final = balance(after, "greedy", None, lo)
     schedule_plan(after, plan, load_opts=lo, seed=opts.seed, workers=opts.workers)
     hours = plan.schedule.makespan_s / 3600 if plan.schedule else 0.0
-    return RestoreCost(len(plan.steps), plan.gb_copied, hours, plan.status, plan.final_score,
+    status = str(plan.status) if method == "cpsat" else "greedy (no CP-SAT plan in the time limit)"
+    return RestoreCost(len(plan.steps), plan.gb_copied, hours, status, plan.final_score,
                        tuple(n.name for n in bad_nodes(load_group(final, lo))))

@@ -12,7 +12,18 @@ from pathlib import Path
 
 import click
 
+from planner.cli.group import PlannerGroup
 from planner.cli.outputs import check_outputs
+from planner.cli.params import (
+    FRACTION,
+    NON_NEGATIVE,
+    POSITIVE,
+    SECONDS,
+    WORKERS,
+    Count,
+    CountList,
+    refuse_unused,
+)
 from planner.cli.plot import plot_opt, plot_usage, save_plot
 from planner.cli.schedule import pop_schedule_options, schedule_options
 from planner.domain.errors import PlannerError
@@ -27,7 +38,7 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else 200)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="planner")
 def cli() -> None:
     """Rebalancing and capacity planner for Ganeti clusters (hbal-exact scores)."""
@@ -77,10 +88,10 @@ def info(cluster: str, group: str | None, instances: bool) -> None:
 def _hbal_options(f):
     """hbal's balancing and selection options, same names."""
     opts = [
-        click.option("--max-length", "-l", type=int, default=-1, help="At most N moves (hbal -l)."),
-        click.option("--min-gain", "-g", type=float, default=0.01, help="Minimum gain per step (hbal -g)."),
-        click.option("--min-gain-limit", type=float, default=0.1, help="Score below which -g applies."),
-        click.option("--min-score", "-e", type=float, default=1e-9, help="Stop at this score above optimal."),
+        click.option("--max-length", "-l", type=Count(-1), default=-1, help="At most N moves (hbal -l)."),
+        click.option("--min-gain", "-g", type=NON_NEGATIVE, default=0.01, help="Minimum gain per step (hbal -g)."),
+        click.option("--min-gain-limit", type=NON_NEGATIVE, default=0.1, help="Score below which -g applies."),
+        click.option("--min-score", "-e", type=NON_NEGATIVE, default=1e-9, help="Stop at this score above optimal."),
         click.option("--no-disk-moves", is_flag=True, help="Only failovers/migrations."),
         click.option("--no-instance-moves", is_flag=True, help="Only replace-secondary moves."),
         click.option("--evac-mode", "-E", is_flag=True, help="Only move instances off offline nodes."),
@@ -90,8 +101,8 @@ def _hbal_options(f):
         click.option("--offline", "-O", multiple=True, help="Treat NODE as offline (drained)."),
         click.option("--select-instances", default="", help="Only these instances may move."),
         click.option("--exclude-instances", default="", help="These instances never move."),
-        click.option("--max-cpu", type=float, default=None, help="Override the vCPU ratio."),
-        click.option("--min-disk", type=float, default=0.0, help="Keep this fraction of disk free."),
+        click.option("--max-cpu", type=POSITIVE, default=None, help="Override the vCPU ratio."),
+        click.option("--min-disk", type=FRACTION, default=0.0, help="Keep this fraction of disk free."),
         click.option("--ignore-dynu", is_flag=True, help="Ignore instance utilisation (all 0)."),
         group_opt,
     ]
@@ -130,6 +141,13 @@ def _write_outputs(c, source: str, plan, so: dict, lo, as_json: bool, print_comm
     return False
 
 
+#: balance's options that only one method reads: given with the other method they are refused
+METHOD_ONLY = {"cpsat": ("time_limit", "seed", "workers", "max_gb", "max_moves", "target_score", "objective",
+                         "partial_evacuation"),
+               "greedy": ("max_length", "min_gain", "min_gain_limit", "no_disk_moves", "no_instance_moves",
+                          "restricted_migration", "evac_mode")}
+
+
 def _split(s: str) -> tuple[str, ...]:
     return tuple(x for x in s.split(",") if x)
 
@@ -138,12 +156,12 @@ def _split(s: str) -> tuple[str, ...]:
 @cluster_arg
 @click.option("--method", type=click.Choice(["greedy", "cpsat"]), default="greedy", show_default=True)
 @_hbal_options
-@click.option("--time-limit", type=float, default=None, help="CP-SAT: seconds (default by cluster size).")
+@click.option("--time-limit", type=SECONDS, default=None, help="CP-SAT: seconds (default by cluster size).")
 @click.option("--seed", type=int, default=1, show_default=True, help="CP-SAT random seed.")
-@click.option("--workers", type=int, default=2, show_default=True, help="CP-SAT worker threads.")
-@click.option("--max-gb", type=float, default=None, help="CP-SAT: copy at most this many GiB.")
-@click.option("--max-moves", type=int, default=None, help="CP-SAT: at most this many hbal moves.")
-@click.option("--target-score", type=float, default=None, help="CP-SAT: fewest GiB reaching this score.")
+@click.option("--workers", type=WORKERS, default=2, show_default=True, help="CP-SAT worker threads.")
+@click.option("--max-gb", type=NON_NEGATIVE, default=None, help="CP-SAT: copy at most this many GiB.")
+@click.option("--max-moves", type=Count(0), default=None, help="CP-SAT: at most this many hbal moves.")
+@click.option("--target-score", type=NON_NEGATIVE, default=None, help="CP-SAT: fewest GiB reaching this score.")
 @click.option("--objective", type=click.Choice(["dominant", "score"]), default="dominant", show_default=True,
               help="CP-SAT without budgets: a plan no worse than greedy's on every axis (dominant), "
                    "or the lowest score whatever it copies (score).")
@@ -177,6 +195,7 @@ def balance(cluster: str, method: str, plot_out: str | None, as_json: bool, prin
         suffix_stripper,
     )
 
+    refuse_unused(click.get_current_context(), method, METHOD_ONLY)
     so = pop_schedule_options(kw)
     check_outputs([cluster], [save_state, save_plan, commands_file, plot_out], [so["save_steps"]])
     c = load(cluster)
@@ -249,8 +268,8 @@ def balance(cluster: str, method: str, plot_out: str | None, as_json: bool, prin
 @cluster_arg
 @group_opt
 @click.option("--hbal/--no-hbal", "with_hbal", default=True, help="Also run the real hbal when installed.")
-@click.option("--hbal-timeout", type=float, default=300.0, show_default=True)
-@click.option("--time-limit", type=float, default=None, help="CP-SAT seconds (default by size).")
+@click.option("--hbal-timeout", type=SECONDS, default=300.0, show_default=True)
+@click.option("--time-limit", type=SECONDS, default=None, help="CP-SAT seconds (default by size).")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Also write the table as CSV.")
 @plot_opt
 def compare(cluster: str, group: str | None, with_hbal: bool, hbal_timeout: float, time_limit: float | None,
@@ -278,23 +297,20 @@ def compare(cluster: str, group: str | None, with_hbal: bool, hbal_timeout: floa
 @cluster_arg
 @group_opt
 @click.option("--by", type=click.Choice(["moves", "gb"]), default="moves", show_default=True)
-@click.option("--points", default="0,5,10,20,40", show_default=True, help="Comma list of budgets k.")
-@click.option("--time-limit", type=float, default=10.0, show_default=True, help="CP-SAT seconds per point.")
+@click.option("--points", type=CountList(), default="0,5,10,20,40", show_default=True, help="Comma list of budgets k.")
+@click.option("--time-limit", type=SECONDS, default=10.0, show_default=True, help="CP-SAT seconds per point.")
 @click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Also write the curve as CSV.")
 @plot_opt
-def pareto(cluster: str, group: str | None, by: str, points: str, time_limit: float, csv_out: str | None,
+def pareto(cluster: str, group: str | None, by: str, points: list[int], time_limit: float, csv_out: str | None,
            plot_out: str | None) -> None:
     """Best score for at most k moves (or k GiB): greedy prefixes against CP-SAT."""
     from planner.api import load
     from planner.cli.render import frame_table
     from planner.engine.state import LoadOptions
+    from planner.report.compare import default_check
     from planner.report.compare import pareto as run_pareto
 
-    try:
-        ks = [int(x) for x in points.split(",") if x]
-    except ValueError:
-        raise PlannerError("--points", None, f"expected integers, got '{points}'") from None
-    from planner.report.compare import default_check
+    ks = points
 
     check_outputs([cluster], [csv_out, plot_out])
     c, lo = load(cluster), LoadOptions(group=group)
@@ -360,22 +376,16 @@ def sequence(cluster: str, target: str, group: str | None, as_json: bool, print_
 @click.option("--ignore-soft-errors", is_flag=True, help="Do not check hbal's soft rules.")
 @click.option("--transient", is_flag=True, help="Also check the states between a move's commands.")
 def verify(cluster: str, plan_file: str, group: str | None, ignore_soft_errors: bool, transient: bool) -> None:
-    """Replay PLAN.json on FILE with hbal's rules: exit 0 if every step is safe, 1 at the first violation."""
+    """Replay PLAN.json on FILE with hbal's rules: exit 0 if every step is safe, 1 at the first violation,
+    2 for a malformed plan or one that is not for FILE."""
     from planner.api import load
     from planner.checks.verify import verify as run_verify
-    from planner.domain.plan import Plan
+    from planner.io.plan_json import check_plan_for, read_plan
 
-    try:
-        data = json.loads(Path(plan_file).read_text())
-    except FileNotFoundError:
-        raise PlannerError(plan_file, None, "no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise PlannerError(plan_file, getattr(e, "lineno", None), f"not JSON: {e}") from None
-    try:
-        plan = Plan.from_json(data)
-    except (TypeError, AttributeError, ValueError) as e:
-        raise PlannerError(plan_file, None, f"not a plan: {e}") from None
-    res = run_verify(load(cluster), plan, group, ignore_soft_errors, transient=transient)
+    plan = read_plan(plan_file)  # malformed: exit 2, naming the field
+    c = load(cluster)
+    check_plan_for(c, plan, plan_file)  # not for this cluster: exit 2
+    res = run_verify(c, plan, group, ignore_soft_errors, transient=transient)
     click.echo(res.message())
     sys.exit(0 if res.ok else 1)
 
@@ -391,27 +401,9 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the click group, turning PlannerError into one line and exit 2."""
-    try:
-        cli.main(args=argv, prog_name="planner", standalone_mode=False)
-    except PlannerError as e:
-        print(f"planner: error: {e}", file=sys.stderr)
-        sys.exit(2)
-    except SystemExit:
-        raise
-    except click.exceptions.Abort:
-        print("planner: aborted", file=sys.stderr)
-        sys.exit(130)
-    except click.UsageError as e:  # usage errors (BadParameter included): one line, not three
-        print(f"planner: error: {e.format_message()}".replace("\n", " "), file=sys.stderr)
-        sys.exit(2)
-    except click.ClickException as e:
-        print(f"planner: error: {e.format_message()}".replace("\n", " "), file=sys.stderr)
-        sys.exit(e.exit_code if e.exit_code else 2)
-    except KeyboardInterrupt:
-        print("planner: interrupted", file=sys.stderr)
-        sys.exit(130)
-    sys.exit(0)
+    """Entry point: run the click group (:class:`~planner.cli.group.PlannerGroup` turns bad input into
+    one line and exit 2)."""
+    cli.main(args=argv, prog_name="planner")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from planner.cli.params import NON_NEGATIVE, POSITIVE, SECONDS, Count, Window
 from planner.domain.errors import PlannerError
 from planner.domain.plan import Plan, jobs_in
 from planner.domain.schedule import Timing, jobsets_seconds
@@ -20,16 +21,16 @@ def schedule_options(f):
     opts = [
         click.option("--jobsets", type=click.Choice(["hbal", "parallel"]), default=None,
                      help="hbal's jobsets, or the safe parallel schedule's [default: hbal for greedy]."),
-        click.option("--bandwidth", type=float, default=100.0, show_default=True, help="Resync MB/s per copy."),
-        click.option("--migration-seconds", type=float, default=60.0, show_default=True),
-        click.option("--replace-overhead", type=float, default=480.0, show_default=True,
+        click.option("--bandwidth", type=POSITIVE, default=100.0, show_default=True, help="Resync MB/s per copy."),
+        click.option("--migration-seconds", type=NON_NEGATIVE, default=60.0, show_default=True),
+        click.option("--replace-overhead", type=NON_NEGATIVE, default=480.0, show_default=True,
                      help="Fixed seconds per replace-disks."),
-        click.option("--max-per-node", type=int, default=1, show_default=True,
+        click.option("--max-per-node", type=Count(1), default=1, show_default=True,
                      help="Jobs a node runs at once (old secondaries excepted)."),
-        click.option("--jobs-per-day", type=int, default=None, help="Day plan: at most N jobs a day."),
-        click.option("--window", default=None, help="Day plan: maintenance window HH:MM-HH:MM."),
+        click.option("--jobs-per-day", type=Count(1), default=None, help="Day plan: at most N jobs a day."),
+        click.option("--window", type=Window(), default=None, help="Day plan: maintenance window HH:MM-HH:MM."),
         click.option("--day-plan", is_flag=True, help="Print the schedule and day plan."),
-        click.option("--schedule-time-limit", type=float, default=2.0, show_default=True,
+        click.option("--schedule-time-limit", type=SECONDS, default=2.0, show_default=True,
                      help="CP-SAT seconds for the makespan."),
         click.option("--save-steps", default=None, metavar="DIR",
                      help="Write the cluster after every step to DIR (htools text)."),

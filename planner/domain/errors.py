@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` on one line: control characters (CR, LF, NUL, ...) and undecodable bytes escaped.
+
+    >>> printable("a\\rb\\x00c é")
+    'a\\\\rb\\\\x00c é'
+    """
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)
+
+
 class PlannerError(Exception):
     """Bad input or an impossible request, located as precisely as we can.
 
@@ -22,4 +32,9 @@ class PlannerError(Exception):
         where = self.source or "<input>"
         if self.line is not None:
             where = f"{where}:{self.line}"
-        return f"{where}: {self.message}"
+        return printable(f"{where}: {self.message}")
+
+
+class PlannerWarning(UserWarning):
+    """Input that loads but is suspicious (e.g. a blank line that turns instances into tags); the CLI
+    prints it as one line ``planner: warning: ...``."""

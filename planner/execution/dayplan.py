@@ -32,6 +32,10 @@ def parse_window(text: str | None) -> tuple[int, int]:
     if not m or int(m[1]) > 24 or int(m[3]) > 24 or int(m[2]) > 59 or int(m[4]) > 59:
         raise PlannerError("--window", None, f"'{text}' is not HH:MM-HH:MM")
     start, end = (int(m[1]) * 60 + int(m[2])) * 60, (int(m[3]) * 60 + int(m[4])) * 60
+    if int(m[1]) > 23 or end > 24 * 3600:
+        raise PlannerError("--window", None, f"'{text}': times are 00:00 to 23:59 (24:00 only as an end)")
+    if start == end:
+        raise PlannerError("--window", None, f"'{text}': the start and the end are the same time")
     if end <= start:
         end += 24 * 3600
     return start, end

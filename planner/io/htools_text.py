@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from planner.domain.errors import PlannerError
+from planner.domain.errors import PlannerError, PlannerWarning
 from planner.domain.model import (
     ALLOC_POLICIES,
     DISK_TEMPLATES,
@@ -33,6 +34,7 @@ from planner.domain.model import (
     ISpec,
     Node,
 )
+from planner.io.validate import bad_name, validate
 
 _INT = re.compile(r"\s*-?[0-9]+\Z")
 _DOUBLE = re.compile(r"\s*-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
@@ -148,6 +150,9 @@ def _parse_node(f: list[str], ctx: _Ctx, group_uuids: set[str]) -> Node:
         raise ctx.fail(f"expected at least 9 fields, got {len(f)}")
     f = f[:15] + _NODE_DEFAULTS[max(0, len(f) - 9):]
     name, flag, guuid = f[0], f[7], f[8]
+    why = bad_name(name)
+    if why:  # before any instance refers to it (else: "unknown node", naming the instance's line)
+        raise ctx.fail(f"field 'name': the node name {why}")
     if guuid not in group_uuids:
         raise ctx.fail(f"field 'group': unknown group '{guuid}' for node '{name}'")
     if "?" in f[1:7]:
@@ -215,9 +220,34 @@ def _parse_policy(f: list[str], ctx: _Ctx, groups: tuple[Group, ...]) -> IPolicy
                    ctx.double(f[4], "vcpu_ratio"), ctx.double(f[5], "spindle_ratio"))
 
 
+def _check_encoding(text: str, source: str) -> None:
+    """A byte-order mark or CRLF line endings: say so (hbal cannot read these files either)."""
+    if text.startswith("\ufeff"):
+        raise PlannerError(source, 1, "the file starts with a UTF-8 byte-order mark (BOM); hbal reads it as part "
+                                      "of the first group's name: save the file without it")
+    if "\r\n" in text:
+        line = text[:text.index("\r\n")].count("\n") + 1
+        raise PlannerError(source, line, "CRLF (Windows) line endings; the htools format ends lines with LF only "
+                                         "(hbal keeps the CR in the last field): convert with dos2unix")
+
+
+def _warn_blank_line(sections: list[list[str]], starts: list[int], source: str) -> None:
+    """One blank line too many after the nodes makes the instance lines cluster tags (hbal reads it so too)."""
+    if len(sections) > 3 and not sections[2] and any(t.count("|") >= 9 for t in sections[3]):
+        warnings.warn(f"{source}:{starts[2]}: an extra blank line after the node section: the "
+                      f"{len(sections[3])} lines from line {starts[3]} are read as cluster tags, not instances "
+                      "(hbal reads them the same way)", PlannerWarning, stacklevel=3)
+
+
+_LOCATION = {"group": (0, "group line"), "node": (1, "node line"), "instance": (2, "instance line"),
+             "policy": (4, "policy line")}
+
+
 def parse_text(text: str, source: str = "<input>") -> Cluster:
-    """Parse htools text data into a :class:`Cluster` (raises :class:`PlannerError`)."""
+    """Parse htools text data into a :class:`Cluster` (raises :class:`PlannerError`); its values are
+    range-checked by :func:`planner.io.validate.validate`."""
     ctx = _Ctx(source)
+    _check_encoding(text, source)
     lines = haskell_lines(text)
     sections = sep_split("", lines)
     if len(sections) < 4:
@@ -254,7 +284,13 @@ def parse_text(text: str, source: str = "<input>") -> Cluster:
     has_pol = len(sections) >= 5
     policies = records(4, "policy line", lambda f: _parse_policy(f, ctx, groups)) if has_pol else ()
     src.extra_sections = sections[5:]
-    return Cluster(groups, nodes, instances, tags, policies, has_pol, src, source)
+    _warn_blank_line(sections, starts, source)
+
+    def locate(kind: str, k: int) -> tuple[int | None, str]:
+        sec, label = _LOCATION[kind]
+        return starts[sec] + k, label
+
+    return validate(Cluster(groups, nodes, instances, tags, policies, has_pol, src, source), locate)
 
 
 def read_text(path: str | Path) -> Cluster:

@@ -22,6 +22,7 @@ from planner.domain import model
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster, Group, Instance, IPolicy, ISpec, Node
 from planner.io.rapi_http import HttpOptions, RapiHttp, tls_verify_setting
+from planner.io.validate import validate
 
 __all__ = ["RESOURCES", "parse_rapi", "read_rapi", "tls_verify_setting"]
 
@@ -218,8 +219,17 @@ def parse_rapi(groups: bytes | str, nodes: bytes | str, instances: bytes | str, 
     nodes_[node_idx[master]] = replace(nodes_[node_idx[master]], master=True)
     if hv == "kvm":  # Loader.setStaticKvmNodeMem, applied by hbal's updateMissing to every node
         nodes_ = [replace(n, n_mem=STATIC_KVM_NODE_MEMORY) for n in nodes_]
-    return Cluster(tuple(g for g, _ in gl), tuple(nodes_), insts, ctags,
-                   (cpol, *(p for _, p in gl)), True, None)
+    out = Cluster(tuple(g for g, _ in gl), tuple(nodes_), insts, ctags, (cpol, *(p for _, p in gl)), True, None,
+                  source)
+    records = {"group": (lg, out.groups), "node": (ln, out.nodes), "instance": (li, out.instances)}
+
+    def locate(kind: str, k: int) -> tuple[int | None, str]:
+        if kind == "policy":
+            return None, f"{lc}: ipolicy" if k == 0 else f"{lg}: group '{out.groups[k - 1].name}' ipolicy"
+        label, recs = records[kind]
+        return None, f"{label}: {kind} '{recs[k].name}'"
+
+    return validate(out, locate)
 
 
 def _dump_dir(s: str) -> Path:

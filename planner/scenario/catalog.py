@@ -18,12 +18,15 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from planner.domain.errors import PlannerError
+from planner.io.validate import ABSURD
 from planner.scenario.units import to_mib
 
 MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
 TEMPLATES = Literal["drbd", "plain", "diskless", "file", "sharedfile", "blockdev", "rbd", "ext", "gluster"]
 
-Size = Annotated[int, BeforeValidator(to_mib)]  #: MiB, written as 512G, 7.68TB, 64GiB or a number
+#: MiB, written as 512G, 7.68TB, 64GiB or a number; at most 2^53 (a bigger size cannot be real)
+Size = Annotated[int, BeforeValidator(to_mib), Field(le=ABSURD)]
+Count = Annotated[int, Field(gt=0, le=ABSURD)]  #: a positive count, at most 2^53
 
 
 class Strict(BaseModel):
@@ -36,11 +39,11 @@ class NodeModel(Strict):
     name: str = Field(min_length=1)
     memory: Size
     disk: Size
-    cpus: int = Field(gt=0)
-    spindles: int = Field(default=1, gt=0)
+    cpus: Count
+    spindles: Count = 1
     os_memory: Size | Literal[0] = 0  #: memory the node OS and hypervisor keep (htools' n_mem)
-    price: float | None = Field(default=None, ge=0)
-    rack_units: int | None = Field(default=None, gt=0)
+    price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    rack_units: Count | None = None
 
 
 class Flavor(Strict):
@@ -49,9 +52,9 @@ class Flavor(Strict):
     name: str = Field(min_length=1)
     memory: Size
     disk: Size
-    vcpus: int = Field(gt=0)
+    vcpus: Count
     disk_template: TEMPLATES = "drbd"
-    spindles: int = Field(default=1, gt=0)
+    spindles: Count = 1
 
 
 class CatalogFile(Strict):
@@ -90,6 +93,8 @@ def read_yaml(path: Path) -> object:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise PlannerError(str(path), None, e.strerror or str(e)) from None
+    except UnicodeDecodeError as e:
+        raise PlannerError(str(path), None, f"not UTF-8 text (byte {e.start})") from None
     return parse_yaml(text, str(path))
 
 

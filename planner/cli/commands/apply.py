@@ -9,24 +9,19 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 import click
 
+from planner.cli.params import SECONDS, Window
 from planner.domain.errors import PlannerError
 
 EXIT = {"done": 0, "dry-run": 0, "failed": 1, "drift": 1, "stopped": 3, "interrupted": 130}
 
 
 def _load_plan(path: str):
-    from planner.domain.plan import Plan
+    from planner.io.plan_json import read_plan
 
-    try:
-        return Plan.from_json(json.loads(Path(path).read_text()))
-    except OSError as e:
-        raise PlannerError(path, None, e.strerror or "cannot read") from None
-    except (json.JSONDecodeError, TypeError, KeyError, AttributeError) as e:
-        raise PlannerError(path, None, f"not a plan JSON ({' '.join(str(e).split())[:80]})") from None
+    return read_plan(path)
 
 
 def status_lines(journal: str) -> list[str]:
@@ -88,10 +83,11 @@ class Printer:
 @click.option("--rapi", "url", help="The cluster's RAPI base URL, e.g. https://cluster:5080.")
 @click.option("--insecure", is_flag=True, help="Accept a self-signed RAPI certificate (no TLS verification).")
 @click.option("--ca", type=click.Path(exists=True, dir_okay=False), help="CA file to verify the RAPI certificate.")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per RAPI request.")
+@click.option("--timeout", type=SECONDS, default=60.0, show_default=True, help="Seconds per RAPI request.")
 @click.option("--dry-run", is_flag=True, help="Print what would be submitted; submit nothing.")
 @click.option("--jobs-per-day", type=click.IntRange(min=1), help="Start at most N jobs a (local) day.")
-@click.option("--window", help="Start jobs only inside HH:MM-HH:MM (a running job is never interrupted).")
+@click.option("--window", type=Window(),
+              help="Start jobs only inside HH:MM-HH:MM (a running job is never interrupted).")
 @click.option("--max-parallel", type=click.IntRange(min=1), default=1, show_default=True,
               help="Jobs of one jobset running at once.")
 @click.option("--stop-file", type=click.Path(dir_okay=False), help="Stop before the next job when this file exists.")
@@ -129,9 +125,9 @@ def command(plan_file, url, insecure, ca, timeout, dry_run, jobs_per_day, window
         raise PlannerError("--insecure", None, "give --insecure or --ca, not both")
     state = Journal.load(resume) if resume else None
     if state is not None:
-        from planner.domain.plan import Plan
+        from planner.io.plan_json import plan_from_json
 
-        plan, url = Plan.from_json(state.header["plan"]), url or state.header.get("rapi")
+        plan, url = plan_from_json(state.header["plan"], resume), url or state.header.get("rapi")
     elif plan_file:
         plan = _load_plan(plan_file)
     else:

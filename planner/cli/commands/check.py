@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from planner.cli.params import FRACTION, NON_NEGATIVE, POSITIVE, Count
 from planner.domain.errors import PlannerError
 
 
@@ -21,10 +22,10 @@ _OPTIONS = [
     click.option("--verbose", "-v", count=True, help="More output (hcheck -v)."),
     click.option("--quiet", "-q", count=True, help="Less output (hcheck -q: only the exit code)."),
     click.option("--json", "as_json", is_flag=True, help="A JSON object: counts, scores, failing node names."),
-    click.option("--max-length", "-l", type=int, default=-1, help="At most N moves per group (hbal -l)."),
-    click.option("--min-gain", "-g", type=float, default=0.01, help="Minimum gain per step (hbal -g)."),
-    click.option("--min-gain-limit", type=float, default=0.1, help="Score below which -g applies."),
-    click.option("--min-score", "-e", type=float, default=1e-9, help="Stop at this score above optimal."),
+    click.option("--max-length", "-l", type=Count(-1), default=-1, help="At most N moves per group (hbal -l)."),
+    click.option("--min-gain", "-g", type=NON_NEGATIVE, default=0.01, help="Minimum gain per step (hbal -g)."),
+    click.option("--min-gain-limit", type=NON_NEGATIVE, default=0.1, help="Score below which -g applies."),
+    click.option("--min-score", "-e", type=NON_NEGATIVE, default=1e-9, help="Stop at this score above optimal."),
     click.option("--no-disk-moves", is_flag=True, help="Only failovers/migrations."),
     click.option("--no-instance-moves", is_flag=True, help="Only replace-secondary moves."),
     click.option("--evac-mode", "-E", is_flag=True, help="Only move instances off offline nodes."),
@@ -33,8 +34,8 @@ _OPTIONS = [
     click.option("--offline", "-O", multiple=True, help="Treat NODE as offline."),
     click.option("--select-instances", default="", help="Only these instances may move."),
     click.option("--exclude-instances", default="", help="These instances never move."),
-    click.option("--max-cpu", type=float, default=None, help="Override the vCPU ratio."),
-    click.option("--min-disk", type=float, default=0.0, help="Keep this fraction of disk free."),
+    click.option("--max-cpu", type=POSITIVE, default=None, help="Override the vCPU ratio."),
+    click.option("--min-disk", type=FRACTION, default=0.0, help="Keep this fraction of disk free."),
     click.option("--ignore-dynu", is_flag=True, help="Ignore instance utilisation (all 0)."),
 ]
 

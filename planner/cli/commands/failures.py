@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from planner.cli.params import SECONDS, WORKERS
+
 
 @click.command("failures")
 @click.argument("cluster", metavar="FILE")
@@ -14,9 +16,9 @@ import click
               help="Also fail every node with this tag (e.g. rack:a), or these nodes together.")
 @click.option("--only-fail", is_flag=True, help="Only the --fail sets, not every node on its own.")
 @click.option("--no-restore", is_flag=True, help="Do not plan the repair (no CP-SAT).")
-@click.option("--time-limit", type=float, default=3.0, show_default=True, help="CP-SAT seconds per failure.")
+@click.option("--time-limit", type=SECONDS, default=3.0, show_default=True, help="CP-SAT seconds per failure.")
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--workers", type=int, default=2, show_default=True)
+@click.option("--workers", type=WORKERS, default=2, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per failure, with every instance's fate.")
 @click.option("--details/--no-details", default=True, help="List the lost instances and the failovers.")
 def command(cluster: str, fail: tuple[str, ...], only_fail: bool, no_restore: bool, time_limit: float, seed: int,

@@ -7,10 +7,12 @@ import sys
 
 import click
 
+from planner.cli.params import FiniteFloat
+
 
 @click.command("purchase")
 @click.argument("scenario", metavar="SCENARIO")
-@click.option("--time-limit", type=click.FloatRange(min=0.1, max=3600, min_open=False), default=None,
+@click.option("--time-limit", type=FiniteFloat(0.1, 3600), default=None,
               help="CP-SAT seconds (default: the scenario's questions.purchase.time_limit).")
 @click.option("--no-rebalance", is_flag=True, help="Do not plan the rebalance of the grown cluster.")
 @click.option("--models", "models", multiple=True, type=click.Path(exists=True),

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from planner.cli.outputs import check_outputs
+from planner.cli.params import SECONDS, Count, Window
 from planner.domain.errors import PlannerError
 
 DEFAULT_CLUSTER = "scenarios/new-node-small-5n-73i-mimic.data"
@@ -28,11 +29,11 @@ def _time_limit(given: float | None) -> float:
 @click.option("--group", "-G", default=None, help="Node group name or UUID (hbal -G).")
 @click.option("--goal", type=click.Choice(["gb", "score"]), default="gb", show_default=True,
               help="CP-SAT: fewest GiB at greedy's score, or best score within greedy's GiB.")
-@click.option("--time-limit", type=float, default=None, help="CP-SAT seconds [default: 10, 5 with PLANNER_FAST=1].")
+@click.option("--time-limit", type=SECONDS, default=None, help="CP-SAT seconds [default: 10, 5 with PLANNER_FAST=1].")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--hbal/--no-hbal", "with_hbal", default=True, help="Also run the real hbal when installed.")
-@click.option("--jobs-per-day", type=int, default=10, show_default=True, help="Day plan: at most N jobs a day.")
-@click.option("--window", default="09:00-17:00", show_default=True, help="Day plan: maintenance window.")
+@click.option("--jobs-per-day", type=Count(1), default=10, show_default=True, help="Day plan: at most N jobs a day.")
+@click.option("--window", type=Window(), default="09:00-17:00", show_default=True, help="Day plan: maintenance window.")
 @click.option("--commands/--no-commands", "show_commands", default=True, help="Print the CP-SAT plan's commands.")
 def command(cluster: str, html_out: str | None, group: str | None, goal: str, time_limit: float | None, seed: int,
             with_hbal: bool, jobs_per_day: int, window: str, show_commands: bool) -> None:

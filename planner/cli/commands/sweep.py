@@ -14,6 +14,7 @@ import sys
 import click
 
 from planner.cli.outputs import check_outputs
+from planner.cli.params import FiniteFloat
 from planner.cli.plot import plot_opt, save_plot
 from planner.domain.errors import PlannerError
 
@@ -52,7 +53,7 @@ def _table(frame, keys: list[str]):
 @click.option("--dask", default=None, metavar="ADDRESS",
               help="Run on Dask: 'local' (a LocalCluster on 127.0.0.1) or tcp://HOST:PORT "
                    "(pip install 'planner[dask]').")
-@click.option("--time-limit", type=click.FloatRange(min=0.1, max=3600), default=None,
+@click.option("--time-limit", type=FiniteFloat(0.1, 3600), default=None,
               help="Seconds of CP-SAT work per solve (default: the scenario's questions.time_limit).")
 @click.option("--method", "methods", multiple=True, type=click.Choice(["greedy", "cpsat"]),
               help="Rebalance with these methods only (default: the scenario's).")

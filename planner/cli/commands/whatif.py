@@ -8,6 +8,8 @@ import sys
 
 import click
 
+from planner.cli.params import FiniteFloat
+
 
 def _table(title: str, frame, fmt: dict):
     from pandas.api.types import is_numeric_dtype
@@ -23,7 +25,7 @@ def _table(title: str, frame, fmt: dict):
 
 @click.command("whatif")
 @click.argument("scenario", metavar="SCENARIO")
-@click.option("--time-limit", type=click.FloatRange(min=0.1, max=3600), default=None,
+@click.option("--time-limit", type=FiniteFloat(0.1, 3600), default=None,
               help="Seconds per CP-SAT solve (default: the scenario's questions.time_limit).")
 @click.option("--method", "methods", multiple=True, type=click.Choice(["greedy", "cpsat"]),
               help="Rebalance with these methods only (default: the scenario's questions.methods).")
