@@ -139,3 +139,26 @@ def test_impossible_or_malformed_questions_give_one_line(tmp_path: Path, capsys,
     assert e.value.code == 2, err
     assert err.count("\n") == 1 and needle in err and "Traceback" not in err, err
     assert s.read_bytes() == before
+
+
+def test_whatif_answers_the_purchase_and_runway_questions_by_hand(tmp_path: Path) -> None:
+    """On the hand cluster (6 fit, see the module docstring) 7 instances need one more node of the
+    same shape (4 nodes: 2 primaries each, secondaries one per peer, 8 fit), and 2 a month last 3
+    months, N+1 first; `planner whatif` gives both answers beside its own."""
+    import json
+
+    (tmp_path / "cat.yaml").write_text(
+        "flavors:\n  - {name: g1, memory: 1024, disk: 10240, vcpus: 1}\n"
+        "nodes:\n  - {name: tiny, memory: 5G, os_memory: 1G, disk: 976G, cpus: 8}\n")
+    s = tmp_path / "s.yaml"
+    s.write_text(f"cluster: {{file: {RUNWAY}}}\nmodels: [cat.yaml]\nquestions:\n  rebalance: false\n"
+                 "  purchase: {models: [tiny], forecast: {g1: 7}, time_limit: 10}\n"
+                 "  runway: {growth: {g1: 2}, months: 6}\n")
+    r = _run("whatif", str(s), "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert (out["purchase"]["bought"], out["purchase"]["status"], out["purchase"]["verified"]) == (
+        {"tiny": 1}, "OPTIMAL", True)
+    assert (out["runway"]["last_month"], out["runway"]["runs_out"]) == (3, "N+1")
+    r = _run("whatif", str(s))
+    assert r.exit_code == 0 and "Nodes to buy" in r.output and "Runway: 3 month(s) fit" in r.output, r.output

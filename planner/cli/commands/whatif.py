@@ -46,8 +46,15 @@ def command(scenario: str, time_limit: float | None, methods: tuple[str, ...], s
 
     with clock.deterministic() if deterministic else contextlib.nullcontext():
         w = whatif(load_scenario(scenario), time_limit, methods or None, seed, models)
+        bought, runway = _buy_and_runway(w.scenario, time_limit, models)
     if as_json:
-        click.echo(json.dumps(w.to_json(), indent=2, default=str))
+        out = w.to_json()
+        if bought is not None:
+            out["purchase"] = bought.to_json()
+        if runway is not None:
+            out["runway"] = {"last_month": runway.last_month, "runs_out": runway.runs_out,
+                             "verified": runway.verified, "months": runway.to_frame().to_dict("records")}
+        click.echo(json.dumps(out, indent=2, default=str))
         return
     con = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     s = w.scenario
@@ -65,3 +72,23 @@ def command(scenario: str, time_limit: float | None, methods: tuple[str, ...], s
         con.print(_table(f"Rebalance after the changes ({s.schedule.jobs_per_day} jobs a day, "
                          f"window {s.schedule.window})", w.rebalance_frame(),
                          {"final_score": "{:.8f}", "gb_copied": "{:.0f}", "hours": "{:.1f}"}))
+    if bought is not None:
+        o = bought.optimal
+        con.print(f"Purchase: CP-SAT {o.status.lower()}, gap {o.gap if o.gap is not None else 'n/a'}, "
+                  f"{'verified' if o.verified else 'NOT verified'}")
+        con.print(_table("Nodes to buy so the forecast fits with N+1", bought.to_frame(), {}))
+    if runway is not None:
+        end = f"runs out in month {runway.last_month + 1}: {runway.runs_out}" if runway.runs_out else "lasts"
+        con.print(_table(f"Runway: {runway.last_month} month(s) fit; {end}", runway.to_frame(), {}))
+
+
+def _buy_and_runway(s, time_limit: float | None, models: tuple[str, ...]):
+    """The scenario's purchase and runway answers (None when it does not ask); the runway on the
+    purchased cluster when ``questions.runway.after_purchase``."""
+    from planner.scenario.questions import answer_purchase, answer_runway
+
+    q = s.questions
+    bought = answer_purchase(s, time_limit, (), models) if q.purchase is not None else None
+    after = bought if q.runway is not None and q.runway.after_purchase else None
+    runway = answer_runway(s, after, models) if q.runway is not None else None
+    return bought, runway
