@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _table import write_table  # noqa: E402
+from _table import SHARED, write_table  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT.parent / "shared" / "bench" / "clusters"
+BENCH = SHARED / "clusters"
 PLANNER = ROOT / ".venv" / "bin" / "planner"
 MOVE = re.compile(r"^\s+\d+\. .* a=")
 MODES = {"default": [], "no-disk-moves": ["--no-disk-moves"], "evac": ["-E"]}

@@ -117,7 +117,8 @@ def _write_outputs(c, source: str, plan, so: dict, lo, as_json: bool, print_comm
     from planner.cli.schedule import apply_schedule, days_json, save_steps, schedule_lines
     from planner.report.text import commands_text, script_text
 
-    days = apply_schedule(c, plan, so, lo)
+    shown = as_json or bool(save_plan or commands_file or so["save_steps"] or so["day_plan"])
+    days = apply_schedule(c, plan, so, lo, optimise=shown or plan.method != "greedy")
     if so["day_plan"]:
         plan.extra["days"] = days_json(days, plan, so["window_s"])
     if save_plan:

@@ -55,13 +55,15 @@ def timing_of(so: dict) -> Timing:
     return Timing(so["bandwidth"], so["replace_overhead"], so["migration_seconds"], so["max_per_node"])
 
 
-def apply_schedule(cluster, plan: Plan, so: dict, load_opts) -> list[Day]:
+def apply_schedule(cluster, plan: Plan, so: dict, load_opts, optimise: bool = True) -> list[Day]:
     """Schedule ``plan`` as the options say (greedy plans keep hbal's jobsets unless asked);
-    the day plan of its jobsets."""
+    the day plan of its jobsets.  Without ``optimise`` (nothing prints the makespan) the
+    verified list schedule is kept and CP-SAT is not run."""
     from planner.api import schedule_plan
 
     mode = so["jobsets"] or ("hbal" if plan.method == "greedy" else "parallel")
-    schedule_plan(cluster, plan, timing_of(so), mode, so["schedule_time_limit"], load_opts=load_opts)
+    limit = so["schedule_time_limit"] if optimise or mode == "parallel" else 0.0
+    schedule_plan(cluster, plan, timing_of(so), mode, limit, load_opts=load_opts)
     dur = [plan.schedule.timing.duration(s) for s in plan.steps]
     return pack(plan.jobsets, dur, so["jobs_per_day"], so["window_s"], plan.steps)
 
