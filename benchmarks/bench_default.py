@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import SHARED, write_table  # noqa: E402
+from gen_shapes import GROUP  # noqa: E402
 
 
 def main() -> None:
@@ -33,14 +35,19 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--files", default="", help="comma list of bench file stems (default: all of --sizes)")
     ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--generated", type=Path, default=None,
+                    help="also the clusters benchmarks/gen_shapes.py wrote to this folder (reported apart)")
     args = ap.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
     rows = []
-    lo = LoadOptions()
-    for f in sorted((SHARED / "clusters").glob("*.data")):
+    files = [(f, False) for f in sorted((SHARED / "clusters").glob("*.data"))]
+    if args.generated:
+        files += [(f, True) for f in sorted(args.generated.glob("*.data"))]
+    for f, generated in files:
         size = next(s for s in ("xlarge", "large", "medium", "small") if f"-{s}-" in f.stem)
         if size not in args.sizes.split(",") or (args.files and f.stem not in args.files.split(",")):
             continue
+        lo = LoadOptions(group=GROUP.get(f.stem))
         c = load(f)
         t = time.perf_counter()
         g, _ = balance(c, "greedy", None, lo)
@@ -54,14 +61,16 @@ def main() -> None:
             schedule_plan(c, p, None, "parallel", load_opts=lo)
             d = dominance(p, g)
             r = {a.name: (a.value / a.base if a.base else (1.0 if a.value == 0 else float("inf"))) for a in d.axes}
-            rows.append({"file": f.stem, "seed": seed, "greedy_score": round(g.final_score, 6),
+            name = f.stem + (" (generated)" if generated else "")
+            rows.append({"file": name, "seed": seed, "greedy_score": round(g.final_score, 6),
                          "greedy_gb": g.gb_copied, "greedy_moves": len(g.steps), "greedy_jobsets": len(g.jobsets),
                          "greedy_s": round(g_s, 2), "score": round(p.final_score, 6), "gb": p.gb_copied,
                          "moves": len(p.steps), "jobsets": len(p.jobsets),
                          **{f"{k}_ratio": round(v, 3) for k, v in r.items()},
                          "gb_vs_forced": round(p.gb_copied / forced, 3) if forced else None,
                          "dominates": d.dominates, "check": d.line().replace("|", "/"),
-                         "chosen": p.extra.get("objective", {}).get("chosen"), "wall_s": round(wall, 1)})
+                         "chosen": p.extra.get("objective", {}).get("chosen"), "wall_s": round(wall, 1),
+                         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)})
             print(rows[-1], file=sys.stderr, flush=True)
     write_table(rows, __file__)
     print(f"\nload: {os.getloadavg()}", file=sys.stderr)
