@@ -9,8 +9,9 @@ time computation to the last bit (tests/oracle/test_hspace_parity.py compares wi
 
 >>> from planner.capacity.simulate import simulate_cluster
 >>> from planner.capacity.hspace import capacity, CapacityOptions
->>> capacity(simulate_cluster(["p,3,1t,16g,8"]), CapacityOptions(disk_template="drbd")).standard.allocated
-187
+>>> opts = CapacityOptions(disk_template="drbd", run_tiered=False)  # hspace --simulate p,3,1t,16g,8: 48
+>>> capacity(simulate_cluster(["p,3,1t,16g,8"]), opts).standard.allocated
+48
 """
 
 from __future__ import annotations

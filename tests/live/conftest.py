@@ -31,8 +31,8 @@ def _leftovers(c: VCluster) -> list[str]:
     return out
 
 
-@pytest.fixture(scope="session")
-def vc():
+@pytest.fixture(scope="package")
+def vc():  # package, not session: torn down as soon as tests/live ends, before any later test can time out
     why = missing()
     if why or os.environ.get("PLANNER_NO_VCLUSTER"):
         pytest.skip(f"no Ganeti virtual cluster: {why or 'PLANNER_NO_VCLUSTER is set'}")
