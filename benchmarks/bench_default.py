@@ -37,6 +37,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--generated", type=Path, default=None,
                     help="also the clusters benchmarks/gen_shapes.py wrote to this folder (reported apart)")
+    ap.add_argument("--csv", default=__file__, help="the CSV to write (default benchmarks/bench_default.csv)")
     args = ap.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
     rows = []
@@ -44,7 +45,7 @@ def main() -> None:
     if args.generated:
         files += [(f, True) for f in sorted(args.generated.glob("*.data"))]
     for f, generated in files:
-        size = next(s for s in ("xlarge", "large", "medium", "small") if f"-{s}-" in f.stem)
+        size = next(s for s in ("xlarge", "large", "medium", "small") if f"-{s}-" in f.stem + "-")
         if size not in args.sizes.split(",") or (args.files and f.stem not in args.files.split(",")):
             continue
         lo = LoadOptions(group=GROUP.get(f.stem))
@@ -72,7 +73,7 @@ def main() -> None:
                          "chosen": p.extra.get("objective", {}).get("chosen"), "wall_s": round(wall, 1),
                          "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)})
             print(rows[-1], file=sys.stderr, flush=True)
-    write_table(rows, __file__)
+    write_table(rows, args.csv)
     print(f"\nload: {os.getloadavg()}", file=sys.stderr)
 
 

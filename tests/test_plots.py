@@ -168,3 +168,22 @@ def test_cli_plot_never_overwrites_the_input(tmp_path, capsys) -> None:
         main(["balance", str(src), "--plot", str(src)])
     assert e.value.code == 2 and "refusing to overwrite" in capsys.readouterr().err
     assert src.read_text() == open("tests/data/n1quirk.data").read()
+
+
+def test_whatif_plot_writes_a_png_and_never_the_scenario(tmp_path, capsys) -> None:
+    """``planner whatif --plot``: the per-node use after the changes and after the rebalance, as
+    ``pl.whatif(...).plot()`` draws it (three axes: memory, disk, vCPUs)."""
+    from planner.cli.main import main
+
+    out = tmp_path / "whatif.png"
+    with pytest.raises(SystemExit) as e:
+        main(["whatif", "scenarios/drain-node.yaml", "--method", "greedy", "--time-limit", "2", "--plot", str(out)])
+    assert e.value.code == 0
+    img = imread(out)
+    assert img.shape[0] > 100 and img[..., :3].std() > 0.01
+    src = tmp_path / "s.yaml"
+    src.write_text(open("scenarios/drain-node.yaml").read())
+    with pytest.raises(SystemExit) as e:
+        main(["whatif", str(src), "--plot", str(src)])
+    assert e.value.code == 2 and "refusing to overwrite" in capsys.readouterr().err
+    assert src.read_text() == open("scenarios/drain-node.yaml").read()

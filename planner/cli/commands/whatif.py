@@ -9,6 +9,7 @@ import sys
 import click
 
 from planner.cli.params import FiniteFloat
+from planner.cli.plot import plot_opt, save_plot
 
 
 def _table(title: str, frame, fmt: dict):
@@ -35,18 +36,25 @@ def _table(title: str, frame, fmt: dict):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--deterministic", is_flag=True,
               help="Count solver work, not wall seconds (one CP-SAT worker): the answer of a `planner sweep` point.")
+@plot_opt
 def command(scenario: str, time_limit: float | None, methods: tuple[str, ...], seed: int | None,
-            models: tuple[str, ...], as_json: bool, deterministic: bool) -> None:
+            models: tuple[str, ...], as_json: bool, deterministic: bool, plot_out: str | None) -> None:
     """Answer SCENARIO (YAML): before/after score and N+1, capacity per flavor, the rebalance it needs."""
     from rich.console import Console
 
+    from planner.cli.outputs import check_outputs
     from planner.domain import clock
     from planner.scenario.spec import load_scenario
     from planner.scenario.whatif import whatif
 
+    check_outputs([scenario], [plot_out])
     with clock.deterministic() if deterministic else contextlib.nullcontext():
         w = whatif(load_scenario(scenario), time_limit, methods or None, seed, models)
         bought, runway = _buy_and_runway(w.scenario, time_limit, models)
+    if plot_out:  # per-node use after the changes and after each rebalance (pl.whatif(...).plot())
+        from planner.results_whatif import WhatIfResult
+
+        save_plot(WhatIfResult(w).plot(), plot_out)
     if as_json:
         out = w.to_json()
         if bought is not None:
