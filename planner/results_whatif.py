@@ -94,12 +94,9 @@ class WhatIfResult(Result):
 
     def plot(self, title: str | None = None):
         """Per-node memory/disk/vCPU use: after the changes, and after each rebalance."""
-        from planner.engine.state import LoadOptions
-        from planner.report.plots import node_usage
-        from planner.report.story import usage_states
+        from planner.report.story import whatif_usage
 
-        w = self.whatif
-        return node_usage(usage_states(w.built.after, dict(w.finals), LoadOptions()), title or w.scenario.name)
+        return whatif_usage(self.whatif, title)
 
     def __repr__(self) -> str:
         w = self.whatif

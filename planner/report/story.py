@@ -156,3 +156,12 @@ def pareto_curves(points, greedy: Plan, hbal: Plan | None = None):
     curves.append(pd.DataFrame({"method": "cpsat", "moves": cp["cpsat_moves"], "gb": cp["cpsat_gb"],
                                 "score": cp["cpsat_score"]}))
     return pd.concat(curves, ignore_index=True)
+
+
+def whatif_usage(w, title: str | None = None):
+    """A what-if's per-node memory/disk/vCPU use after its changes and after each rebalance (a Figure);
+    ``w``: a :class:`planner.scenario.whatif.WhatIf`."""
+    from planner.engine.state import LoadOptions
+    from planner.report.plots import node_usage
+
+    return node_usage(usage_states(w.built.after, dict(w.finals), LoadOptions()), title or w.scenario.name)

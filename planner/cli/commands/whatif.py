@@ -52,9 +52,9 @@ def command(scenario: str, time_limit: float | None, methods: tuple[str, ...], s
         w = whatif(load_scenario(scenario), time_limit, methods or None, seed, models)
         bought, runway = _buy_and_runway(w.scenario, time_limit, models)
     if plot_out:  # per-node use after the changes and after each rebalance (pl.whatif(...).plot())
-        from planner.results_whatif import WhatIfResult
+        from planner.report.story import whatif_usage
 
-        save_plot(WhatIfResult(w).plot(), plot_out)
+        save_plot(whatif_usage(w), plot_out)
     if as_json:
         out = w.to_json()
         if bought is not None:
