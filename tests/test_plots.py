@@ -146,44 +146,41 @@ def test_n1_headroom_bars_and_negative_marked() -> None:
     rendered(fig)
 
 
-@pytest.mark.parametrize("args", [["balance"], ["compare", "--no-hbal", "--time-limit", "1"],
-                                  ["pareto", "--points", "0,1,2", "--time-limit", "1"]])
-def test_cli_plot_writes_a_png(tmp_path, args) -> None:
+def cli_writes_png(args: list[str], out) -> None:
+    """``planner ARGS --plot OUT`` exits 0 and OUT is a non-blank picture."""
     from planner.cli.main import main
 
-    out = tmp_path / "out.png"
     with pytest.raises(SystemExit) as e:
-        main([args[0], "tests/data/n1quirk.data", *args[1:], "--plot", str(out)])
+        main([*args, "--plot", str(out)])
     assert e.value.code == 0
     img = imread(out)
     assert img.shape[0] > 100 and img[..., :3].std() > 0.01
 
 
-def test_cli_plot_never_overwrites_the_input(tmp_path, capsys) -> None:
+def cli_refuses_to_plot_over(capsys, command: str, src, original: str) -> None:
+    """``planner COMMAND SRC --plot SRC`` exits 2 with one line and leaves SRC as it was."""
     from planner.cli.main import main
 
-    src = tmp_path / "c.data"
-    src.write_text(open("tests/data/n1quirk.data").read())
+    src.write_text(original)
     with pytest.raises(SystemExit) as e:
-        main(["balance", str(src), "--plot", str(src)])
+        main([command, str(src), "--plot", str(src)])
     assert e.value.code == 2 and "refusing to overwrite" in capsys.readouterr().err
-    assert src.read_text() == open("tests/data/n1quirk.data").read()
+    assert src.read_text() == original
+
+
+@pytest.mark.parametrize("args", [["balance"], ["compare", "--no-hbal", "--time-limit", "1"],
+                                  ["pareto", "--points", "0,1,2", "--time-limit", "1"]])
+def test_cli_plot_writes_a_png(tmp_path, args) -> None:
+    cli_writes_png([args[0], "tests/data/n1quirk.data", *args[1:]], tmp_path / "out.png")
+
+
+def test_cli_plot_never_overwrites_the_input(tmp_path, capsys) -> None:
+    cli_refuses_to_plot_over(capsys, "balance", tmp_path / "c.data", open("tests/data/n1quirk.data").read())
 
 
 def test_whatif_plot_writes_a_png_and_never_the_scenario(tmp_path, capsys) -> None:
     """``planner whatif --plot``: the per-node use after the changes and after the rebalance, as
     ``pl.whatif(...).plot()`` draws it (three axes: memory, disk, vCPUs)."""
-    from planner.cli.main import main
-
-    out = tmp_path / "whatif.png"
-    with pytest.raises(SystemExit) as e:
-        main(["whatif", "scenarios/drain-node.yaml", "--method", "greedy", "--time-limit", "2", "--plot", str(out)])
-    assert e.value.code == 0
-    img = imread(out)
-    assert img.shape[0] > 100 and img[..., :3].std() > 0.01
-    src = tmp_path / "s.yaml"
-    src.write_text(open("scenarios/drain-node.yaml").read())
-    with pytest.raises(SystemExit) as e:
-        main(["whatif", str(src), "--plot", str(src)])
-    assert e.value.code == 2 and "refusing to overwrite" in capsys.readouterr().err
-    assert src.read_text() == open("scenarios/drain-node.yaml").read()
+    cli_writes_png(["whatif", "scenarios/drain-node.yaml", "--method", "greedy", "--time-limit", "2"],
+                   tmp_path / "whatif.png")
+    cli_refuses_to_plot_over(capsys, "whatif", tmp_path / "s.yaml", open("scenarios/drain-node.yaml").read())

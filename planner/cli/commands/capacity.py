@@ -17,8 +17,7 @@ import click
 
 from planner.cli.params import SECONDS
 from planner.domain.errors import PlannerError
-
-TEMPLATES = ("diskless", "file", "sharedfile", "plain", "blockdev", "drbd", "rbd", "ext", "gluster")
+from planner.domain.model import DISK_TEMPLATES as TEMPLATES
 
 OPTIONS = [
     click.option("--text-data", "-t", "text_data", default=None, metavar="FILE",
@@ -166,22 +165,30 @@ def load_input(source: str | None, simulate: tuple[str, ...]):
     return load(source)
 
 
+def _flavor(cat, name: str, option: str):
+    """The catalog flavor ``name`` and its :class:`~planner.capacity.options.Spec` (one line naming
+    ``option`` when the catalog has no such flavor)."""
+    from planner.capacity.options import Spec
+
+    try:
+        f = cat.flavor(name)
+    except KeyError as e:
+        raise PlannerError(option, None, e.args[0]) from None
+    return f, Spec(f.memory, f.disk, f.vcpus, f.spindles)
+
+
 def flavor_runs(kw: dict, opts):
     """``[(label, CapacityOptions)]``: one run per ``--flavor`` (its spec and template), else the one run."""
     if not kw["flavors"]:
         return [("std spec" if opts.standard is None else "--standard-alloc", opts)]
-    from planner.capacity.options import Spec
     from planner.scenario.catalog import load_catalog
 
     cat = load_catalog(*kw["models"])
     out = []
     for k, name in enumerate(kw["flavors"]):
-        try:
-            f = cat.flavor(name)
-        except KeyError as e:
-            raise PlannerError("--flavor", None, e.args[0]) from None
-        o = replace(opts, standard=Spec(f.memory, f.disk, f.vcpus, f.spindles),
-                    disk_template=opts.disk_template or f.disk_template, run_tiered=opts.run_tiered and k == 0)
+        f, spec = _flavor(cat, name, "--flavor")
+        o = replace(opts, standard=spec, disk_template=opts.disk_template or f.disk_template,
+                    run_tiered=opts.run_tiered and k == 0)
         out.append((name, o))
     return out
 
@@ -219,14 +226,13 @@ def extra_rows(kw: dict, cluster, runs, results) -> dict[str, dict]:
     return out
 
 
-def mix_line(kw: dict, cluster, opts) -> str | None:
-    """``--optimal --mix small=3,large=1``: whole units of the mix that fit, solved jointly."""
+def mix_flavors(kw: dict, opts) -> list[tuple] | None:
+    """``--mix small=3,large=1`` as ``optimal_fit``'s flavors (name, spec, template, weight), checked
+    before any allocation runs; None without ``--mix``."""
     if not kw["mix"]:
         return None
     if not kw["optimal"]:
         raise PlannerError("--mix", None, "applies with --optimal")
-    from planner.capacity.optimal import FitOptions, optimal_fit
-    from planner.capacity.options import Spec
     from planner.scenario.catalog import load_catalog
 
     cat = load_catalog(*kw["models"])
@@ -234,15 +240,20 @@ def mix_line(kw: dict, cluster, opts) -> str | None:
     for part in kw["mix"].split(","):
         name, _, w = part.partition("=")
         try:
-            f, weight = cat.flavor(name.strip()), int(w)
-        except KeyError as e:
-            raise PlannerError("--mix", None, e.args[0]) from None
+            weight = int(w)
         except ValueError:
             raise PlannerError("--mix", None, f"'{part}': want NAME=WEIGHT (a whole number)") from None
+        f, spec = _flavor(cat, name.strip(), "--mix")
         if weight < 1:
             raise PlannerError("--mix", None, f"'{part}': the weight must be at least 1")
-        flavors.append((f.name, Spec(f.memory, f.disk, f.vcpus, f.spindles), opts.disk_template or f.disk_template,
-                        weight))
+        flavors.append((f.name, spec, opts.disk_template or f.disk_template, weight))
+    return flavors
+
+
+def mix_line(kw: dict, cluster, flavors: list[tuple]) -> str:
+    """Whole units of the ``--mix`` that fit, solved jointly."""
+    from planner.capacity.optimal import FitOptions, optimal_fit
+
     r = optimal_fit(cluster, flavors, FitOptions(time_limit=kw["time_limit"], seed=kw["seed"]))
     per = ", ".join(f"{n} {k}" for k, n in r.per_flavor.items())
     return (f"optimal mix {kw['mix']}: {r.units} units ({per}); CP-SAT {r.status.lower()}, bound {r.bound}, "
@@ -265,6 +276,7 @@ def command(source: str | None, **kw) -> None:
     opts = capacity_options(kw)
     mr = machine_readable(kw["machine_readable"])
     runs = flavor_runs(kw, opts)
+    mix = mix_flavors(kw, opts)
     if mr and len(runs) > 1:
         raise PlannerError("--machine-readable", None, "takes at most one --flavor (one HTS_SPEC block)")
     from planner.capacity.tables import check_fields, parse_fields
@@ -284,7 +296,6 @@ def command(source: str | None, **kw) -> None:
         pr.report(res, label, first=k == 0)
     if not mr and kw["table"]:
         pr.flavor_table(results, extra_rows(kw, cluster, runs, results))
-    line = mix_line(kw, cluster, opts) if not mr else None
-    if line:
-        click.echo(line)
+    if mix and not mr:
+        click.echo(mix_line(kw, cluster, mix))
     sys.stdout.flush()
