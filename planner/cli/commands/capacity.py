@@ -57,8 +57,12 @@ OPTIONS = [
                  help="Also CP-SAT's most new instances per flavor (placement frozen, N+1 kept), with status and gap."),
     click.option("--mix", "mix", default=None, metavar="NAME=W,...",
                  help="With --optimal: whole units of this catalog flavor mix (e.g. small=3,large=1), solved jointly."),
+    click.option("--repack", is_flag=True,
+                 help="Also how many more fit after a CP-SAT rebalance of the existing instances, and its cost."),
+    click.option("--repack-budget", "repack_budget", default=None, metavar="GB,...",
+                 help="With --repack: a row per budget of data moved (e.g. 0,500G,2T,all; all = no budget)."),
     click.option("--time-limit", "time_limit", type=SECONDS, default=10.0, show_default=True,
-                 help="CP-SAT seconds for --optimal (per flavor)."),
+                 help="CP-SAT seconds for --optimal (per flavor) and for each --repack rebalance."),
     click.option("--seed", "seed", type=int, default=1, show_default=True, help="CP-SAT seed for --optimal."),
 ]
 
@@ -250,6 +254,37 @@ def mix_flavors(kw: dict, opts) -> list[tuple] | None:
     return flavors
 
 
+def repack_budgets(kw: dict) -> tuple | None:
+    """``--repack`` / ``--repack-budget``'s budgets (GiB, None = no budget), checked before any run."""
+    from planner.capacity.repack import parse_budgets
+
+    if kw["repack_budget"] is not None and not kw["repack"]:
+        raise PlannerError("--repack-budget", None, "applies with --repack")
+    if not kw["repack"]:
+        return None
+    return parse_budgets(kw["repack_budget"]) if kw["repack_budget"] is not None else (0.0, None)
+
+
+def repack_tables(kw: dict, cluster, runs, results, budgets: tuple) -> None:
+    """Per flavor: capacity against the data a repack moves (one row per budget)."""
+    import pandas as pd
+    from rich.console import Console
+
+    from planner.capacity.repack import RepackOptions, repack_curve
+    from planner.cli.render import frame_table
+
+    ro = RepackOptions(budgets=budgets, time_limit=kw["time_limit"], seed=kw["seed"], optimal=kw["optimal"])
+    con = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    for (label, o), (_, res) in zip(runs, results, strict=True):
+        if o.standard is None or res.standard is None:
+            continue
+        rows = repack_curve(cluster, res.standard.spec, _template(cluster, o), ro)
+        today = res.standard.allocated
+        con.print(f"repack, flavor {label}: how many more fit after moving existing instances "
+                  f"(today {today}; CP-SAT {kw['time_limit']:g} s per budget)")
+        con.print(frame_table(pd.DataFrame([r.to_dict(today) for r in rows])))
+
+
 def mix_line(kw: dict, cluster, flavors: list[tuple]) -> str:
     """Whole units of the ``--mix`` that fit, solved jointly."""
     from planner.capacity.optimal import FitOptions, optimal_fit
@@ -277,6 +312,7 @@ def command(source: str | None, **kw) -> None:
     mr = machine_readable(kw["machine_readable"])
     runs = flavor_runs(kw, opts)
     mix = mix_flavors(kw, opts)
+    budgets = repack_budgets(kw)
     if mr and len(runs) > 1:
         raise PlannerError("--machine-readable", None, "takes at most one --flavor (one HTS_SPEC block)")
     from planner.capacity.tables import check_fields, parse_fields
@@ -298,4 +334,6 @@ def command(source: str | None, **kw) -> None:
         pr.flavor_table(results, extra_rows(kw, cluster, runs, results))
     if mix and not mr:
         click.echo(mix_line(kw, cluster, mix))
+    if budgets and not mr:
+        repack_tables(kw, cluster, runs, results, budgets)
     sys.stdout.flush()
