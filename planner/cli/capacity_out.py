@@ -12,6 +12,7 @@ import click
 from planner.capacity.hspace import CapacityResult, PhaseResult, allocated_cluster
 from planner.capacity.output import human_sections, keys_text, machine_sections
 from planner.capacity.tables import allocation_map, node_table
+from planner.cli.render import console
 from planner.domain.model import Cluster
 
 
@@ -93,7 +94,6 @@ class Printer:
     def flavor_table(self, results: list[tuple[str, CapacityResult]], extra: dict[str, dict]) -> None:
         """One row per flavor: the spec, the count, why it stopped, the final score and usage."""
         import pandas as pd
-        from rich.console import Console
 
         from planner.cli.render import frame_table
 
@@ -110,7 +110,7 @@ class Printer:
                          **extra.get(label, {})})
         if not rows:
             return
-        con = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+        con = console()
         con.print(frame_table(pd.DataFrame(rows)))
 
 

@@ -159,3 +159,9 @@ def one_line(e: click.ClickException) -> str:
         name = max(names, key=len) if e.param.param_type_name == "option" else (e.param.human_readable_name)
         return f"{name}: {e.message}".replace("\n", " ")
     return e.format_message().replace("\n", " ")
+
+
+DEFAULT_CLUSTER = "scenarios/new-node-small-5n-73i-mimic.data"
+#: the cluster argument and ``-G`` of the commands that read one cluster file
+cluster_arg = click.argument("cluster", metavar="FILE", default=DEFAULT_CLUSTER)
+group_opt = click.option("--group", "-G", default=None, help="Node group name or UUID (hbal -G).")

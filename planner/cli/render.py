@@ -12,6 +12,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def console(stderr: bool = False, width: int = 200):
+    """A rich console on stdout (or stderr): terminal width on a terminal, ``width`` columns in a pipe."""
+    import sys
+
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, width=None if stream.isatty() else width)
+
+
 def score_table(rep: ScoreReport) -> Table:
     """The 20 metrics like hbal's ``-v -v -v`` coefficients table, plus the weighted share."""
     t = Table(title=None, show_edge=False)

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from planner.cli.params import SECONDS
+from planner.cli.render import console
 from planner.domain.errors import PlannerError
 from planner.domain.model import DISK_TEMPLATES as TEMPLATES
 
@@ -268,13 +269,12 @@ def repack_budgets(kw: dict) -> tuple | None:
 def repack_tables(kw: dict, cluster, runs, results, budgets: tuple) -> None:
     """Per flavor: capacity against the data a repack moves (one row per budget)."""
     import pandas as pd
-    from rich.console import Console
 
     from planner.capacity.repack import RepackOptions, repack_curve
     from planner.cli.render import frame_table
 
     ro = RepackOptions(budgets=budgets, time_limit=kw["time_limit"], seed=kw["seed"], optimal=kw["optimal"])
-    con = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    con = console()
     for (label, o), (_, res) in zip(runs, results, strict=True):
         if o.standard is None or res.standard is None:
             continue

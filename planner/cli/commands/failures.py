@@ -8,6 +8,7 @@ import sys
 import click
 
 from planner.cli.params import SECONDS, WORKERS
+from planner.cli.render import console
 
 
 @click.command("failures")
@@ -43,7 +44,7 @@ def command(cluster: str, fail: tuple[str, ...], only_fail: bool, no_restore: bo
     if as_json:
         click.echo(json.dumps(rep.to_json(), indent=2))
         return
-    con = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    con = console()
     df = rep.to_frame().drop(columns=["restore_status"] if no_restore else [])
     if no_restore:
         df = df.drop(columns=[c for c in df.columns if c.startswith("restore_")])

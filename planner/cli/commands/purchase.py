@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
 from planner.cli.params import FiniteFloat
+from planner.cli.render import console
 
 
 @click.command("purchase")
@@ -42,7 +42,7 @@ def command(scenario: str, time_limit: float | None, no_rebalance: bool, models:
     if as_json:
         click.echo(json.dumps(a.to_json(), indent=2, default=str))
         return
-    con = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    con = console()
     o = a.optimal
     what = ", ".join(f"{n} x {m}" for m, n in o.bought.items()) or "nothing"
     price = f", price {o.price:,.0f}" if o.price is not None else ""

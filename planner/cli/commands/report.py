@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
 from planner.cli.outputs import check_outputs
-from planner.cli.params import SECONDS, Count, Window
+from planner.cli.params import DEFAULT_CLUSTER, SECONDS, Count, Window
+from planner.cli.render import console
 from planner.domain.errors import PlannerError
 
-DEFAULT_CLUSTER = "scenarios/new-node-small-5n-73i-mimic.data"
 COLUMNS = ("method", "final_score", "n1_after", "moves", "gb_copied", "jobsets", "hours", "days", "plan_s")
 
 
@@ -62,7 +61,7 @@ def command(cluster: str, html_out: str | None, group: str | None, goal: str, ti
     import pandas as pd
 
     rows = pd.DataFrame([summary_row(p) for p in plans.values()])[list(COLUMNS)]
-    out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    out = console(width=160)
     out.print(f"[bold]{Path(cluster).name}[/bold]: {len(c.nodes)} nodes, {len(c.instances)} instances, "
               f"score {data.summary['score before']:.8f}; greedy is hbal's plan, move for move")
     out.print(frame_table(rows))
