@@ -63,3 +63,22 @@ def test_a_candidate_worse_on_any_axis_is_refused_and_greedy_kept() -> None:
     assert chosen is g and why.endswith("greedy kept")
     cheap, cheaper = _plan(2.0, (5.0, "c")), _plan(2.0, (2.0, "c"))
     assert choose(g, [more_moves, cheap, cheaper])[0] is cheaper  # the one copying least
+
+
+def test_an_unfinished_greedy_baseline_is_continued_to_hbals_stopping_point() -> None:
+    """A greedy cut short by its share is continued by the pool greedy, never kept as a truncated prefix:
+    from the baseline's end hbal's own greedy finds no further move (the stopping rule of a finished run),
+    and the joined plan replays with hbal's rules."""
+    from planner.checks.verify import verify
+    from planner.engine.load import load_group
+    from planner.engine.state import LoadOptions
+    from planner.planners.cpsat.dominant import baseline
+    from planner.planners.greedy import balance as greedy
+    from tests.helpers import bench
+
+    c = bench("new-node-medium-20n-2new-400i.data")
+    gs = load_group(c, LoadOptions())
+    g, how = baseline(gs, 0.5)  # 0.15 s for hbal's greedy: not enough to finish on 400 instances
+    assert how.startswith("an estimate of hbal's plan") and g.status != "timeout", how
+    assert verify(c, g).ok
+    assert greedy(gs).steps == []  # gs is at the baseline's end

@@ -56,14 +56,17 @@ PROBE_END = 0.95
 BIG_RESERVE_END, BIG_GREEDY_END, BIG_SWAPS_END, BIG_MARGIN = 0.5, 0.6, 0.55, 0.02
 
 #: the default objective (:mod:`planner.planners.cpsat.dominant`): greedy baseline (half the time on
-#: 1000+ instances), the lowest score within greedy's GB and moves, on evacuations a retry at greedy's
-#: GB, then the fewest GB reaching greedy's score; each candidate is scheduled (1 s) inside its share
-DOMINANT_GREEDY, DOMINANT_GREEDY_BIG = 0.3, 0.5
+#: 1000+ instances; unfinished, continued by the pool greedy until it stalls or DOMINANT_CONTINUE_END),
+#: the lowest score within greedy's GB and moves, on evacuations a retry at greedy's GB, then the fewest
+#: GB reaching greedy's score; each candidate is scheduled (1 s) inside its share.  A baseline ending
+#: after DOMINANT_GREEDY shifts the later ends into the time left, in proportion
+DOMINANT_GREEDY, DOMINANT_GREEDY_BIG, DOMINANT_CONTINUE_END = 0.3, 0.5, 0.8
 DOMINANT_SCORE_END, DOMINANT_RETRY_END, DOMINANT_END = 0.45, 0.7, 0.95
 
 TIMELINES: dict[str, tuple[Phase, ...]] = {
     "dominant": (
         Phase("greedy", DOMINANT_GREEDY, note=f"{DOMINANT_GREEDY_BIG} on 1000+ instances; hbal's moves"),
+        Phase("pool greedy continuing an unfinished greedy", DOMINANT_CONTINUE_END, note="only then; later ends shift"),
         Phase("lowest score within greedy's GB and moves", DOMINANT_SCORE_END, note="the budget timeline inside"),
         Phase("evacuations: again at greedy's GB", DOMINANT_RETRY_END, note="when 1.02 x forced GB misses"),
         Phase("fewest GB at greedy's score", DOMINANT_END, note="the target timeline inside"),
