@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.domain.errors import PlannerError
-from planner.io.htools_text import parse_text, read_text, write_text
+from planner.io.htools_text import parse_text, read_text
+from planner.io.htools_write import write_text
 from tests.helpers import DATA, KNOWN_INVALID, bench_files, local_files, needs_hbal, require, run_hbal, suite_files
 
 ALL = [f for f in local_files() + suite_files() + bench_files() if f.name not in KNOWN_INVALID]

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 from planner.engine.summary import score_group
-from planner.io.htools_text import read_text, save_text
+from planner.io.htools_text import read_text
+from planner.io.htools_write import save_text
 from planner.scenario.catalog import load_catalog
 from planner.scenario.changes import add_nodes
 from planner.scenario.purchase import greedy_purchase

@@ -21,7 +21,8 @@ from click.testing import CliRunner
 from planner.capacity.purchase_model import FitModel
 from planner.cli.main import cli
 from planner.engine.summary import score_group
-from planner.io.htools_text import read_text, save_text
+from planner.io.htools_text import read_text
+from planner.io.htools_write import save_text
 from planner.scenario.buy import PurchaseOptions, optimal_purchase, prototype
 from planner.scenario.catalog import Flavor, load_catalog
 from planner.scenario.changes import add_nodes

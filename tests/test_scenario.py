@@ -9,7 +9,7 @@ import pytest
 
 from planner.cli.main import main
 from planner.engine.summary import score_group
-from planner.io.htools_text import save_text
+from planner.io.htools_write import save_text
 from planner.scenario.build import build
 from planner.scenario.catalog import load_catalog
 from planner.scenario.spec import load_scenario, loads_scenario

@@ -14,7 +14,7 @@ from planner.domain.placement import apply_placement, placement_after
 from planner.domain.plan import Plan
 from planner.engine.load import load_group
 from planner.engine.state import LoadOptions
-from planner.io.htools_text import write_text
+from planner.io.htools_write import write_text
 from planner.planners.thrifty import reaching, thrifty, thrifty_prefix
 from tests.helpers import BENCH, NO_BENCH, needs_hbal, run_hbal
 

@@ -49,7 +49,7 @@ class Printer:
             _err(f"{name} allocation map\n{allocation_map(ph.nodes, ph.new)}")
         self._nodes(f"{name} allocation", ph.nodes)
         if save:
-            from planner.io.htools_text import write_text
+            from planner.io.htools_write import write_text
 
             with open(save, "w", encoding="utf-8", errors="surrogateescape") as fh:  # paths checked up front
                 fh.write(write_text(allocated_cluster(self.cluster, ph), canonical=True))

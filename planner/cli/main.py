@@ -138,7 +138,7 @@ def balance(cluster: str, method: str, plot_out: str | None, as_json: bool, prin
     from planner.engine.load import load_group
     from planner.engine.moves import MoveOptions
     from planner.engine.state import LoadOptions, common_suffix
-    from planner.io.htools_text import save_text
+    from planner.io.htools_write import save_text
     from planner.planners.greedy import GreedyOptions
     from planner.report.text import (
         balanced_message,

@@ -112,7 +112,7 @@ def days_json(days: list[Day], plan: Plan, window: tuple[int, int]) -> list[dict
 def save_steps(cluster, plan: Plan, directory: str, inputs: tuple[str, ...]) -> int:
     """Write the cluster after each step (``step-001.data`` …); returns the number of files."""
     from planner.domain.placement import apply_placement, placement_after
-    from planner.io.htools_text import save_text
+    from planner.io.htools_write import save_text
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)

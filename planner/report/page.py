@@ -13,7 +13,7 @@ from __future__ import annotations
 from planner.domain.model import Cluster
 from planner.engine.state import LoadOptions
 from planner.report.html import ReportData
-from planner.report.story import JOBS_PER_DAY, WINDOW, Scheduled, side_by_side, summary_row, usage_states
+from planner.report.story import GOALS, JOBS_PER_DAY, WINDOW, Scheduled, side_by_side, summary_row, usage_states
 
 
 def _rounded(row: dict) -> dict:
@@ -61,7 +61,7 @@ def figures(plans: dict[str, Scheduled], chosen: str = "cpsat") -> dict[str, byt
              if c.jobs_per_day else "") + f"window {c.window_text or '00:00-24:00'})": to_png(gantt(jobs))}
 
 
-def build(cluster: Cluster, source: str, time_limit: float = 10.0, goal: str = "gb", seed: int = 1,
+def build(cluster: Cluster, source: str, time_limit: float = 10.0, goal: str = "dominant", seed: int = 1,
           with_hbal: bool = True, jobs_per_day: int | None = JOBS_PER_DAY, window: str | None = WINDOW,
           load_opts: LoadOptions | None = None) -> tuple[ReportData, dict[str, Scheduled]]:
     """Plan ``cluster`` with greedy, CP-SAT (and real hbal when ``with_hbal`` and installed) and lay the
@@ -78,7 +78,7 @@ def build(cluster: Cluster, source: str, time_limit: float = 10.0, goal: str = "
     days = days_frame(c.plan, c.days, c.window)
     days["hours"] = days["hours"].round(2)
     gs_nodes, n_inst = len(cluster.nodes), len(cluster.instances)
-    what = "the fewest GiB reaching greedy's score" if goal == "gb" else "the best score within greedy's GiB"
+    what = GOALS[goal]
     notes = [f"{gs_nodes} nodes, {n_inst} instances. CP-SAT looked for {what} ({time_limit:g} s, seed {seed}); "
              "every plan was replayed by the independent verifier, and the schedule checked."]
     data = ReportData(title=f"Rebalancing plan: {Path(source).name}", source=source, summary=headline(plans),

@@ -28,7 +28,7 @@ def command(scenario: str, time_limit: float | None, no_rebalance: bool, models:
 
     from planner.cli.outputs import check_outputs
     from planner.cli.render import frame_table
-    from planner.io.htools_text import save_text
+    from planner.io.htools_write import save_text
     from planner.scenario.questions import answer_purchase
     from planner.scenario.spec import load_scenario
 

@@ -26,8 +26,9 @@ def _time_limit(given: float | None) -> float:
 @click.option("--html", "html_out", type=click.Path(dir_okay=False), default=None,
               help="Write the self-contained HTML report to OUT.html.")
 @click.option("--group", "-G", default=None, help="Node group name or UUID (hbal -G).")
-@click.option("--goal", type=click.Choice(["gb", "score"]), default="gb", show_default=True,
-              help="CP-SAT: fewest GiB at greedy's score, or best score within greedy's GiB.")
+@click.option("--goal", type=click.Choice(["dominant", "gb", "score"]), default="dominant", show_default=True,
+              help="CP-SAT: the default objective (no worse than greedy on any axis), fewest GiB at "
+                   "greedy's score, or best score within greedy's GiB.")
 @click.option("--time-limit", type=SECONDS, default=None, help="CP-SAT seconds [default: 10, 5 with PLANNER_FAST=1].")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--hbal/--no-hbal", "with_hbal", default=True, help="Also run the real hbal when installed.")
