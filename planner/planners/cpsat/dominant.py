@@ -7,12 +7,14 @@ Rule (``RULE``), with no ``--max-gb`` / ``--max-moves`` / ``--target-score``:
    (hbal's moves and checks, fewer instances re-scored a step: :mod:`planner.planners.cpsat.big`) until
    that stalls, and the two together are the baseline, an estimate of hbal's plan (``baseline`` in
    ``plan.extra["objective"]`` says so): a truncated prefix is never the baseline;
-2. the **lowest score** within the greedy's GB and number of moves (``--max-gb`` +
-   ``--max-moves``'s search): the slack below the greedy's score; on evacuations first within
-   1.02 × the forced minimum GB, and at the greedy's GB only if that does not reach its score;
-3. if that reaches the greedy's score: the **fewest GB** reaching it, within the greedy's moves,
-   started from step 2's placement (``--target-score``'s search trades the slack for GB);
-4. of the plans of steps 2 and 3 that are no worse than the greedy's on every axis (score, GB,
+2. balance files (nothing forced to move): the **fewest GB** reaching the greedy's score within its
+   number of moves (``--target-score`` + ``--max-moves``'s search, hinted with the greedy's plan),
+   then the **lowest score** within what that copies (``--max-gb``; within the greedy's GB when
+   the first search did not reach its score);
+3. evacuations: the lowest score within 1.02 x the forced minimum GB (replicas on offline nodes,
+   copied once) and the greedy's moves, again at the greedy's GB if that does not reach its score,
+   then the fewest GB reaching the greedy's score from there;
+4. of the plans of step 2 or 3 that are no worse than the greedy's on every axis (score, GB,
    moves, jobsets and hours of the checked parallel schedule: :func:`planner.domain.dominance.dominance`),
    the one copying least (then the lowest score); when neither is, the greedy's own plan (which
    trivially dominates itself), and the output says so.
@@ -32,18 +34,20 @@ from planner.domain.dominance import dominance
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster
 from planner.domain.placement import placement_after
-from planner.domain.plan import Plan, PlanStatus
+from planner.domain.plan import Plan, PlanStatus, backward_jobsets
 from planner.engine.load import load_group
 from planner.engine.state import GroupState, LoadOptions
 from planner.planners.cpsat.data import evacuation_needs, gb_lower_bound
 from planner.planners.cpsat.options import CpsatOptions
 
-RULE = ("the lowest score within greedy's GB (evacuations: 1.02 x the forced minimum first) and moves, "
-        "then the fewest GB reaching greedy's score from there (within greedy's moves); of those no worse "
-        "than greedy on score, GB, moves, jobsets and hours, the one copying least; else greedy's own plan")
+RULE = ("balance: the fewest GB reaching greedy's score within greedy's moves, then the lowest score within "
+        "that GB; evacuations: the lowest score within 1.02 x the forced minimum GB (else greedy's GB) and "
+        "greedy's moves, then the fewest GB reaching greedy's score; of those no worse than greedy on score, "
+        "GB, moves, jobsets and hours, the one copying least; else greedy's own plan")
 #: the phases' ends (shares of the time limit): :mod:`planner.planners.cpsat.timeline`'s "dominant" table
 GREEDY_END, GREEDY_END_BIG, CONTINUE_END = tl.DOMINANT_GREEDY, tl.DOMINANT_GREEDY_BIG, tl.DOMINANT_CONTINUE_END
 SCORE_END, EVAC_RETRY_END, FEWEST_GB_END = tl.DOMINANT_SCORE_END, tl.DOMINANT_RETRY_END, tl.DOMINANT_END
+GB_FIRST_END = tl.DOMINANT_GB_FIRST_END
 #: evacuations: the first search's budget is this much above the forced minimum (replicas on offline
 #: nodes, copied once), when that is below greedy's GB; greedy's GB when it does not reach its score
 FORCED_SLACK = 1.02
@@ -69,7 +73,28 @@ def _candidate(name: str, cluster: Cluster, lo: LoadOptions, opts: CpsatOptions,
     p.extra["candidate"] = name
     # the jobsets the user gets: the safe parallel schedule's, checked (hbal's when it is refused)
     schedule_plan(cluster, p, None, "parallel", SCHEDULE_S, opts.seed, opts.workers, lo)
+    _hbal_jobsets_if_they_dominate(p, g)
     return p
+
+
+def _hbal_jobsets_if_they_dominate(p: Plan, g: Plan) -> None:
+    """When the schedule's jobsets keep ``p`` from dominating ``g`` but hbal's own rule for ``p``'s moves
+    (consecutive moves on disjoint nodes, as hbal groups the greedy's) does not, use hbal's rule.
+
+    >>> from planner.domain.plan import Step
+    >>> g = Plan("greedy", 3.0, 2.0, [Step("i1", "r", "a", "b", "a", "c", 10.0, 2.5),
+    ...                               Step("i2", "r", "d", "e", "d", "f", 10.0, 2.0)])
+    >>> p = Plan("cpsat", 3.0, 2.0, list(g.steps), jobsets=[[0], [1]])
+    >>> _hbal_jobsets_if_they_dominate(p, g); p.jobsets, p.extra["jobsets_rule"]
+    ([[0, 1]], "hbal's (fewer jobsets than the parallel schedule's)")
+    """
+    if dominance(p, g).dominates:
+        return
+    hb = backward_jobsets(p.steps)
+    trial = Plan(p.method, p.initial_score, p.final_score, p.steps, jobsets=hb)
+    if len(hb) < len(p.jobsets) and dominance(trial, g).dominates:
+        p.jobsets = hb
+        p.extra["jobsets_rule"] = "hbal's (fewer jobsets than the parallel schedule's)"
 
 
 def _score_at(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, curve: list[dict]) -> Plan | None:
@@ -85,6 +110,54 @@ def _point(name: str, p: Plan, g: Plan, flag: str) -> dict:
     gb_ratio = p.gb_copied / g.gb_copied if g.gb_copied else None
     return {"name": name, "score": p.final_score, "gb": p.gb_copied, "moves": len(p.steps),
             "jobsets": len(p.jobsets), "gb_vs_greedy": gb_ratio, "ask": flag}
+
+
+def _fewest_gb(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, curve: list[dict],
+               hint: Plan | None) -> Plan | None:
+    """The fewest GB reaching greedy's score within greedy's moves (``--target-score`` + ``--max-moves``)."""
+    goal, moves = round(g.final_score, 8), len(g.steps)
+    o = replace(opts, target_score=goal, max_moves=moves,
+                hint=placement_after(cluster, hint.steps) if hint is not None else None)
+    b = _candidate("fewest GB at greedy's score", cluster, lo, o, g)
+    if b is not None:
+        curve.append(_point(b.extra["candidate"], b, g, f"--target-score {goal:.8f} --max-moves {moves}"))
+    return b
+
+
+def _balance(cluster: Cluster, lo: LoadOptions, base: CpsatOptions, g: Plan, curve: list[dict], left,
+             forced: float) -> list[Plan]:
+    """Balance files: the fewest GB at greedy's score first (hinted with greedy's plan), then the lowest
+    score within what that copies; when it misses greedy's score, the lowest score within greedy's GB."""
+    moves = len(g.steps)
+    b = _fewest_gb(cluster, lo, replace(base, time_limit=left(GB_FIRST_END)), g, curve, None)
+    reached = b is not None and b.final_score <= g.final_score
+    gb = min(b.gb_copied, g.gb_copied) if reached else g.gb_copied
+    a = _score_at(cluster, lo, replace(base, max_gb=gb, max_moves=moves, time_limit=left(FEWEST_GB_END),
+                                       hint=placement_after(cluster, b.steps) if reached and b.steps else None),
+                  g, curve)
+    return [p for p in (b, a) if p is not None]
+
+
+def _evacuation(cluster: Cluster, lo: LoadOptions, base: CpsatOptions, g: Plan, curve: list[dict], left,
+                forced: float) -> list[Plan]:
+    """Evacuations: the lowest score within 1.02 x the forced minimum GB (again within greedy's GB when
+    that misses greedy's score), then the fewest GB reaching greedy's score from there."""
+    cands: list[Plan] = []
+    moves = len(g.steps)
+    budget = min(g.gb_copied, round(FORCED_SLACK * forced, 3))
+    a = _score_at(cluster, lo, replace(base, max_gb=budget, max_moves=moves, time_limit=left(SCORE_END)), g, curve)
+    if budget < g.gb_copied and (a is None or a.final_score > g.final_score):
+        if a is not None:
+            cands.append(a)  # an evacuation near the forced minimum that does not reach greedy's score
+        a = _score_at(cluster, lo, replace(base, max_gb=g.gb_copied, max_moves=moves,
+                                           time_limit=left(EVAC_RETRY_END)), g, curve)
+    if a is not None:
+        cands.append(a)
+    if a is not None and a.final_score <= g.final_score and a.steps:  # slack to trade for GB
+        b = _fewest_gb(cluster, lo, replace(base, time_limit=left(FEWEST_GB_END)), g, curve, a)
+        if b is not None:
+            cands.append(b)
+    return cands
 
 
 def choose(g: Plan, candidates: list[Plan]) -> tuple[Plan, str]:
@@ -158,25 +231,8 @@ def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan
     curve = [_point("greedy (hbal)", g, g, "--method greedy")]
     if g.steps:
         left = lambda end: opts.time_limit * at(end) - (time.perf_counter() - t0)  # noqa: E731
-        moves = len(g.steps)
-        forced = gb_lower_bound(gs)
-        budget = min(g.gb_copied, round(FORCED_SLACK * forced, 3)) if forced > 0 else g.gb_copied
-        a = _score_at(cluster, lo, replace(base, max_gb=budget, max_moves=moves, time_limit=left(SCORE_END)), g, curve)
-        if forced > 0 and budget < g.gb_copied and (a is None or a.final_score > g.final_score):
-            if a is not None:
-                cands.append(a)  # an evacuation near the forced minimum that does not reach greedy's score
-            a = _score_at(cluster, lo, replace(base, max_gb=g.gb_copied, max_moves=moves,
-                                               time_limit=left(EVAC_RETRY_END)), g, curve)
-        if a is not None:
-            cands.append(a)
-        if a is not None and a.final_score <= g.final_score and a.steps:  # slack to trade for GB
-            goal = round(g.final_score, 8)
-            b = _candidate("fewest GB at greedy's score", cluster, lo,
-                           replace(base, target_score=goal, max_moves=moves, hint=placement_after(cluster, a.steps),
-                                   time_limit=left(FEWEST_GB_END)), g)
-            if b is not None:
-                cands.append(b)
-                curve.append(_point(b.extra["candidate"], b, g, f"--target-score {goal:.8f} --max-moves {moves}"))
+        pick = _evacuation if gb_lower_bound(gs) > 0 else _balance
+        cands = pick(cluster, lo, base, g, curve, left, gb_lower_bound(gs))
     chosen, why = choose(g, cands)
     checks = {c.extra["candidate"]: dominance(c, g).to_json() for c in cands}
     name = chosen.extra.get("candidate", "greedy (hbal)")
