@@ -34,7 +34,7 @@ from planner.domain.dominance import dominance
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster
 from planner.domain.placement import placement_after
-from planner.domain.plan import Plan, PlanStatus, backward_jobsets
+from planner.domain.plan import Plan, PlanStatus
 from planner.engine.load import load_group
 from planner.engine.state import GroupState, LoadOptions
 from planner.planners.cpsat.data import evacuation_needs, gb_lower_bound
@@ -71,30 +71,9 @@ def _candidate(name: str, cluster: Cluster, lo: LoadOptions, opts: CpsatOptions,
     except PlannerError:
         return None
     p.extra["candidate"] = name
-    # the jobsets the user gets: the safe parallel schedule's, checked (hbal's when it is refused)
+    # the jobsets the user gets: the safe parallel schedule's, checked, or hbal's rule's when no worse
     schedule_plan(cluster, p, None, "parallel", SCHEDULE_S, opts.seed, opts.workers, lo)
-    _hbal_jobsets_if_they_dominate(p, g)
     return p
-
-
-def _hbal_jobsets_if_they_dominate(p: Plan, g: Plan) -> None:
-    """When the schedule's jobsets keep ``p`` from dominating ``g`` but hbal's own rule for ``p``'s moves
-    (consecutive moves on disjoint nodes, as hbal groups the greedy's) does not, use hbal's rule.
-
-    >>> from planner.domain.plan import Step
-    >>> g = Plan("greedy", 3.0, 2.0, [Step("i1", "r", "a", "b", "a", "c", 10.0, 2.5),
-    ...                               Step("i2", "r", "d", "e", "d", "f", 10.0, 2.0)])
-    >>> p = Plan("cpsat", 3.0, 2.0, list(g.steps), jobsets=[[0], [1]])
-    >>> _hbal_jobsets_if_they_dominate(p, g); p.jobsets, p.extra["jobsets_rule"]
-    ([[0, 1]], "hbal's (fewer jobsets than the parallel schedule's)")
-    """
-    if dominance(p, g).dominates:
-        return
-    hb = backward_jobsets(p.steps)
-    trial = Plan(p.method, p.initial_score, p.final_score, p.steps, jobsets=hb)
-    if len(hb) < len(p.jobsets) and dominance(trial, g).dominates:
-        p.jobsets = hb
-        p.extra["jobsets_rule"] = "hbal's (fewer jobsets than the parallel schedule's)"
 
 
 def _score_at(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, curve: list[dict]) -> Plan | None:
