@@ -51,7 +51,7 @@ GB_FIRST_END = tl.DOMINANT_GB_FIRST_END
 #: evacuations: the first search's budget is this much above the forced minimum (replicas on offline
 #: nodes, copied once), when that is below greedy's GB; greedy's GB when it does not reach its score
 FORCED_SLACK = 1.02
-#: groups of this many instances give the greedy baseline half the time (hbal's greedy is slow there)
+#: groups of this many instances give the greedy baseline up to 0.8 of the time (hbal's greedy is slow there)
 BIG_GROUP = 1000
 #: seconds for each candidate's parallel schedule (its jobsets and hours are two of the axes)
 SCHEDULE_S = 1.0
@@ -192,6 +192,7 @@ def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan
     """The default plan (see the module docstring)."""
     t0 = time.perf_counter()
     gs = load_group(cluster, lo)
+    forced = gb_lower_bound(gs)  # before the greedy moves ``gs`` along
     g, how = baseline(gs, opts.time_limit)
     # the later phases' ends, shifted into the time left by a baseline that ran past its share
     done = max(GREEDY_END, (time.perf_counter() - t0) / opts.time_limit)
@@ -210,8 +211,8 @@ def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan
     curve = [_point("greedy (hbal)", g, g, "--method greedy")]
     if g.steps:
         left = lambda end: opts.time_limit * at(end) - (time.perf_counter() - t0)  # noqa: E731
-        pick = _evacuation if gb_lower_bound(gs) > 0 else _balance
-        cands = pick(cluster, lo, base, g, curve, left, gb_lower_bound(gs))
+        pick = _evacuation if forced > 0 else _balance
+        cands = pick(cluster, lo, base, g, curve, left, forced)
     chosen, why = choose(g, cands)
     checks = {c.extra["candidate"]: dominance(c, g).to_json() for c in cands}
     name = chosen.extra.get("candidate", "greedy (hbal)")
