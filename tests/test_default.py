@@ -86,17 +86,18 @@ def test_an_unfinished_greedy_baseline_is_continued_to_hbals_stopping_point() ->
 
 def test_an_evacuation_first_searches_near_the_forced_minimum() -> None:
     """A drained node's replicas must be copied once (the forced minimum, counted before any move): the
-    default's first search is within 1.02 x that, and the plan copies no more than the greedy's."""
+    default's first search is the lowest score within 1.02 x that (below the greedy's GB here)."""
     from planner.engine.load import load_group
     from planner.engine.state import LoadOptions
     from planner.planners.cpsat import gb_lower_bound
     from tests.helpers import bench
 
-    c = bench("evacuate-small-5n-64i-drained.data")
+    c = bench("evacuate-medium-20n-400i-drained.data")
     forced = gb_lower_bound(load_group(c, LoadOptions()))
-    assert forced == 1440.0  # awk over the file: 26 DRBD instances on the offline node, 1440 GiB of disk
+    assert forced == 3140.0  # awk over the file: 41 DRBD instances on the offline node, 3140 GiB of disk
     g, _ = balance(c, "greedy")
-    d, _ = balance(c, "cpsat", OPTS)
+    assert g.gb_copied == 3320.0  # hbal's plan copies 3320 GiB (benchmarks/README, hbal column)
+    d, _ = balance(c, "cpsat", CpsatOptions(time_limit=12, workers=1, seed=1))  # 0.45 x 12 s: the first search
     o = d.extra["objective"]
-    assert f"lowest score at {round(1.02 * forced, 3):g} GB" in o["candidates"], list(o["candidates"])
-    assert dominance(d, g).dominates and d.gb_copied <= g.gb_copied
+    assert list(o["candidates"])[0] == f"lowest score at {round(1.02 * forced, 3):g} GB", list(o["candidates"])
+    assert dominance(d, g).dominates
