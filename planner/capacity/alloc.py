@@ -38,6 +38,9 @@ class Ctx:
     capacity: bool = True  #: algCapacity (global N+1 filter)
     redundant: Callable | None = None  #: (ctx, nodes, insts) -> bool, set by the caller
     scorers: dict = field(default_factory=dict, compare=False, repr=False)  #: pair scorers by run (see pairs.py)
+    #: try_alloc's answers by (node list, instance list, spec, name, capacity): tieredAlloc asks the same
+    #: state about the same shrunk spec again and again (see iterate.cached_try)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass

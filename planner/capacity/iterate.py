@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from planner.capacity.alloc import UNIT, AllocError, Ctx, collapse, commit, new_instance, try_alloc
+from planner.capacity.alloc import UNIT, AllocError, Ctx, Solution, collapse, commit, new_instance, try_alloc
 from planner.capacity.stats import avail_mem
 from planner.engine.state import InstState, NodeState
 
@@ -55,14 +55,29 @@ class Run:
 Progress = Callable[[int], None] | None
 
 
+def cached_try(ctx: Ctx, nodes, insts, proto: Proto, name: str, targets, capacity: bool) -> Solution:
+    """``try_alloc`` of ``proto`` on the state (``nodes``, ``insts``), asked once per run.
+
+    The node and instance lists are never changed in place (``commit`` builds new ones), so the
+    same lists with the same spec give the same answer: hspace's tiered search asks it again at
+    every level of its shrinking (37 242 calls, 922 distinct, on the 5-node bench file).
+    """
+    key = (id(nodes), id(insts), proto, name, capacity)
+    hit = ctx.memo.get(key)
+    if hit is not None and hit[0] is nodes and hit[1] is insts:
+        return hit[2]
+    sol = try_alloc(ctx, nodes, insts, proto.make(name, len(insts)), targets, capacity)
+    ctx.memo[key] = (nodes, insts, sol)  # the lists kept alive: their ids stay theirs
+    return sol
+
+
 def small_step(ctx: Ctx, nodes, insts, limit: int | None, proto: Proto, targets, ixes: list,
                capacity: bool, progress: Progress = None) -> Run:
     """``iterateAllocSmallStep``: allocate one by one until it fails or ``limit`` is 0."""
     ixes = list(ixes)
     cap = capacity and proto.template != "drbd"
     while True:
-        st = proto.make(f"new-{len(ixes)}", len(insts))
-        sol = try_alloc(ctx, nodes, insts, st, targets, cap)
+        sol = cached_try(ctx, nodes, insts, proto, f"new-{len(ixes)}", targets, cap)
         if sol.best is None or limit == 0:
             return Run(collapse(sol.failures), nodes, insts, ixes)
         nodes, insts = commit(nodes, insts, sol.best)
@@ -128,7 +143,7 @@ def tiered(ctx: Ctx, nodes, insts, limit: int | None, proto: Proto, targets, ixe
 
     def alloc_fn(p: Proto):
         try:
-            return try_alloc(ctx, res.nodes, res.insts, p.make("new", len(res.insts)), targets, ctx.capacity)
+            return cached_try(ctx, res.nodes, res.insts, p, "new", targets, ctx.capacity)
         except AllocError:
             return None
 

@@ -49,19 +49,16 @@ SIMULATE = [
       "--tiered-alloc", "120g,5g,3", *(["-l", "12"] if t == "drbd" else [])] for t in TEMPLATES]
 
 #: test-suite files planner takes more than a few seconds on (hspace: 0.1-15 s); in the benchmark
-SUITE_SLOW = {"hbal-desiredlocation-2.data", "hbal-desiredlocation-3.data", "hbal-forth.data",
-              "hbal-location-1.data", "hbal-location-2.data", "hbal-migration-1.data", "hbal-migration-2.data",
-              "hbal-migration-3.data", "hbal-soft-errors.data", "hbal-soft-errors2.data", "hbal-split-insts.data",
+SUITE_SLOW = {"hbal-forth.data", "hbal-soft-errors.data", "hbal-soft-errors2.data", "hbal-split-insts.data",
               "hroller-nodegroups.data", "hroller-nonredundant.data", "hsqueeze-overutilized.data",
-              "hsqueeze-underutilized.data", "missing-resources.data", "multiple-tags.data", "partly-used.data",
-              "shared-n1-failure.data", "hbal-location-exclusion.data", "hspace-tiered-exclusive.data"}
+              "hsqueeze-underutilized.data", "multiple-tags.data", "shared-n1-failure.data"}
 SUITE_REFUSED = {"empty-cluster.data", "invalid-node.data"}  #: hspace exits 1 (planner 2, one line)
 GROUP_FILES = ("hspace-groups-one.data", "hspace-groups-two.data", "hspace-existing.data", "hspace-bad-group.data",
                "n1-failure.data", "hbal-evac.data")
 GROUP_OPTIONS = (["--independent-groups"], ["--accept-existing-errors"], ["--no-capacity-checks"],
                  ["--independent-groups", "--accept-existing-errors"])
 LIMITED = (["-l", "3"], ["-l", "0"])
-EXPECTED = {"simulate": 16, "suite": 27, "suite-options": 30, "bench": 10, "generated": 12}
+EXPECTED = {"simulate": 16, "suite": 38, "suite-options": 30, "bench": 10, "generated": 12}
 
 
 def _suite_cases() -> list:
