@@ -41,6 +41,9 @@ class Ctx:
     #: try_alloc's answers by (node list, instance list, spec, name, capacity): tieredAlloc asks the same
     #: state about the same shrunk spec again and again (see iterate.cached_try)
     memo: dict = field(default_factory=dict, compare=False, repr=False)
+    #: ``compClusterStatistics`` and node metric vectors by list / node object (neither changes in place)
+    stats: dict = field(default_factory=dict, compare=False, repr=False)
+    vectors: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -143,7 +146,10 @@ def try_alloc(ctx: Ctx, nodes: list[NodeState], insts: list[InstState], st: Inst
         sol.allocs = len(coll) - dropped
         sol.best = best
         return sol
-    stats = cluster_stats(nodes)
+    hit = ctx.stats.get(id(nodes))
+    if hit is None or hit[0] is not nodes:
+        hit = ctx.stats[id(nodes)] = (nodes, cluster_stats(nodes))
+    stats = hit[1]
     if usable(nodes):
         return _fast_pairs(ctx, nodes, st, cands, stats, pred)
     vecs = {}
@@ -184,11 +190,11 @@ def _scorer(ctx: Ctx, nodes, st: InstState, cands) -> PairScorer:
 def _fast_pairs(ctx: Ctx, nodes, st: InstState, cands, stats, pred) -> Solution:
     """``try_alloc`` over pairs with :class:`PairScorer` (same result, same failure counts)."""
     sc = _scorer(ctx, nodes, st, cands)
-    sc.refresh(nodes, st)
+    sc.refresh(nodes, st, ctx.vectors)
     counts: dict[str, int] = {}
     ok = sc.failures(counts)
     sol = Solution()
-    score = sc.scores(stats)
+    score = sc.scores(stats) if ok.any() else None  # no pair allocates: only the failures count
     best: tuple[float, int] | None = None
     for p, a, b in sc.slices:
         err = matches_policy(st.inst, ctx.policies[p], nodes[p].excl_stor)

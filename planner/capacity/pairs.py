@@ -69,14 +69,19 @@ class PairScorer:
     def _inst(self, st: InstState, j: int) -> InstState:
         return replace(st, pnode=int(self.P[j]), snode=int(self.S[j]), location_score=self.loc[j])
 
-    def refresh(self, nodes: list[NodeState], st: InstState) -> None:
-        """Recompute what the nodes changed since the last call touch."""
+    def refresh(self, nodes: list[NodeState], st: InstState, cache: dict | None = None) -> None:
+        """Recompute what the nodes changed since the last call touch (``cache``: node vectors by node)."""
         code = {m: k for k, m in enumerate(self.modes)}
         for k, n in enumerate(nodes):
             if self.seen[k] is n:
                 continue
             self.seen[k] = n
-            self.ov[k] = _vec(n)
+            hit = None if cache is None else cache.get(id(n))
+            if hit is None or hit[0] is not n:
+                hit = (n, _vec(n))
+                if cache is not None:
+                    cache[id(n)] = hit
+            self.ov[k] = hit[1]
             done: dict[int, tuple[int, list[float] | None]] = {}
             for j in self.by_p.get(k, ()):
                 loc = self.loc[j]
@@ -87,8 +92,8 @@ class PairScorer:
                 self.perr[j] = err
                 if v is not None:
                     self.yp[j] = v
-            for j in self.by_s.get(k, ()):
-                r = add_sec_ex_ex(False, False, n, self._inst(st, j), int(self.P[j]))
+            for j in self.by_s.get(k, ()):  # addSecExEx reads the instance, not its pair: no copy per pair
+                r = add_sec_ex_ex(False, False, n, st, int(self.P[j]))
                 if isinstance(r, str):
                     self.serr[j] = code[r]
                 else:
