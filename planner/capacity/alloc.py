@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from planner.capacity.pairs import PairScorer, usable
-from planner.capacity.stats import cluster_stats, stats_score, update_stats
+from planner.capacity.stats import by_identity, cluster_stats, stats_score, update_stats
 from planner.domain.model import Instance, IPolicy
 from planner.engine.fastscore import Scorer
 from planner.engine.nodeops import add_pri_ex, add_sec_ex_ex
@@ -146,10 +146,7 @@ def try_alloc(ctx: Ctx, nodes: list[NodeState], insts: list[InstState], st: Inst
         sol.allocs = len(coll) - dropped
         sol.best = best
         return sol
-    hit = ctx.stats.get(id(nodes))
-    if hit is None or hit[0] is not nodes:
-        hit = ctx.stats[id(nodes)] = (nodes, cluster_stats(nodes))
-    stats = hit[1]
+    stats = by_identity(ctx.stats, nodes, cluster_stats)
     if usable(nodes):
         return _fast_pairs(ctx, nodes, st, cands, stats, pred)
     vecs = {}

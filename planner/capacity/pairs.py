@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from planner.capacity.stats import stat_value
+from planner.capacity.stats import by_identity, stat_value
 from planner.engine.nodeops import add_pri_ex, add_sec_ex_ex
 from planner.engine.score import METRICS, WEIGHTS, node_vector
 from planner.engine.state import InstState, NodeState
@@ -76,12 +76,7 @@ class PairScorer:
             if self.seen[k] is n:
                 continue
             self.seen[k] = n
-            hit = None if cache is None else cache.get(id(n))
-            if hit is None or hit[0] is not n:
-                hit = (n, _vec(n))
-                if cache is not None:
-                    cache[id(n)] = hit
-            self.ov[k] = hit[1]
+            self.ov[k] = _vec(n) if cache is None else by_identity(cache, n, _vec)
             done: dict[int, tuple[int, list[float] | None]] = {}
             for j in self.by_p.get(k, ()):
                 loc = self.loc[j]

@@ -83,14 +83,6 @@ class RepackRow:
                 "optimal": self.optimal, "status": self.status, "verified": self.verified}
 
 
-def _score(c: Cluster) -> float:
-    from planner.engine.fastscore import Scorer
-    from planner.engine.load import load_group
-    from planner.engine.state import LoadOptions
-
-    return Scorer(load_group(c, LoadOptions()).nodes).score_with({})
-
-
 def _count(c: Cluster, spec: Spec, template: str) -> int:
     res = capacity(c, CapacityOptions(standard=spec, run_tiered=False, disk_template=template)).standard
     return 0 if res is None else res.allocated
@@ -113,12 +105,13 @@ def repack_curve(c: Cluster, spec: Spec, template: str, opts: RepackOptions | No
                  progress=None) -> list[RepackRow]:
     """A row per budget of ``opts.budgets`` (see the module docstring); ``progress(k, n)`` after each."""
     from planner.capacity.optimal import FitOptions, optimal_fit
+    from planner.engine.summary import score_group
 
     opts = opts or RepackOptions()
     rows: list[RepackRow] = []
     for k, budget in enumerate(opts.budgets):
         if budget == 0:
-            final, row = c, RepackRow(0.0, 0, 0.0, 0, 0.0, _score(c), 0, status="today's placement")
+            final, row = c, RepackRow(0.0, 0, 0.0, 0, 0.0, score_group(c).score, 0, status="today's placement")
         else:
             try:
                 plan, final = _rebalance(c, budget, opts)

@@ -36,6 +36,20 @@ def _map_stat(ms: list[dict]) -> list:
     return ["map", out]
 
 
+def by_identity(cache: dict, obj, compute):
+    """``compute(obj)``, once per object (``cache`` keeps the object, so its id stays its own).
+
+    >>> cache, calls = {}, []
+    >>> xs = [1, 2]
+    >>> by_identity(cache, xs, lambda o: calls.append(o) or sum(o)), by_identity(cache, xs, sum), len(calls)
+    (3, 3, 1)
+    """
+    hit = cache.get(id(obj))
+    if hit is None or hit[0] is not obj:
+        hit = cache[id(obj)] = (obj, compute(obj))
+    return hit[1]
+
+
 def cluster_stats(nodes: list[NodeState]) -> list[list]:
     """``compClusterStatistics`` over ``nodes`` (index order, offline included)."""
     on = [node_vector(n) for n in nodes if not n.offline]
