@@ -44,6 +44,8 @@ class Ctx:
     #: ``compClusterStatistics`` and node metric vectors by list / node object (neither changes in place)
     stats: dict = field(default_factory=dict, compare=False, repr=False)
     vectors: dict = field(default_factory=dict, compare=False, repr=False)
+    #: the global N+1 test's per-node and per-target failover answers (see globaln1.py)
+    evac: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass

@@ -87,13 +87,20 @@ class PairScorer:
                 self.perr[j] = err
                 if v is not None:
                     self.yp[j] = v
-            for j in self.by_s.get(k, ()):  # addSecExEx reads the instance, not its pair: no copy per pair
-                r = add_sec_ex_ex(False, False, n, st, int(self.P[j]))
-                if isinstance(r, str):
-                    self.serr[j] = code[r]
-                else:
-                    self.serr[j] = _NO
-                    self.ys[j] = _vec(r)
+            need = st.inst.mem if st.inst.uses_sec_mem else 0
+            sec: dict[int, tuple[int, list[float] | None]] = {}
+            for j in self.by_s.get(k, ()):
+                # addSecExEx reads the instance, not its pair, and its primary only through the reserved
+                # memory max(rMem, peers[p] + mem): one call per distinct value
+                pdx = int(self.P[j])
+                r_mem = max(n.r_mem, n.peers.get(pdx, 0) + need)
+                if r_mem not in sec:
+                    r = add_sec_ex_ex(False, False, n, st, pdx)
+                    sec[r_mem] = (code[r], None) if isinstance(r, str) else (_NO, _vec(r))
+                err, v = sec[r_mem]
+                self.serr[j] = err
+                if v is not None:
+                    self.ys[j] = v
 
     def scores(self, stats: list[list]) -> np.ndarray:
         """Every pair's ``compCVfromStats (updateClusterStatisticsTwice stats ...)``."""
