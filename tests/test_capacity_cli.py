@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,47 @@ def test_optimal_column_and_mix(capsys) -> None:
 def test_mix_needs_optimal_and_good_weights(capsys) -> None:
     assert "applies with --optimal" in _one_line_error(capsys, str(DATA / "runway-3n.data"), "--mix", "small=1")
     assert "whole number" in _one_line_error(capsys, str(DATA / "runway-3n.data"), "--optimal", "--mix", "small=x")
+
+
+def test_ctrl_c_keeps_the_allocation_so_far() -> None:
+    """Ctrl-C after the 7th instance (raised from the progress callback, as a terminal's SIGINT would
+    arrive): the tiered run keeps those 7, every one checked, and the standard run is not started."""
+    from planner.capacity.hspace import CapacityOptions, capacity
+    from planner.capacity.options import Spec
+    from planner.capacity.simulate import simulate_cluster
+
+    def tick(n: int) -> None:
+        if n == 7:
+            raise KeyboardInterrupt
+
+    c = simulate_cluster(["p,3,1t,16g,8"])
+    opts = CapacityOptions(disk_template="drbd", tiered=Spec(2048, 102400, 2, 1))
+    full = capacity(c, opts)
+    r = capacity(c, opts, progress=tick)
+    assert r.interrupted and r.standard is None
+    assert r.tiered.allocated == 7 < full.tiered.allocated
+    assert [st.pnode for st in r.tiered.new] == [st.pnode for st in full.tiered.new[:7]]
+
+
+def test_ctrl_c_on_the_command_line(tmp_path) -> None:
+    """The CLI prints what was allocated, then one line on stderr, and exits 130."""
+    import os
+    import subprocess
+
+    script = ("import signal, sys\n"
+              "from planner.capacity import iterate\n"
+              "orig = iterate.commit\n"
+              "def commit(*a, _n=[0]):\n"
+              "    _n[0] += 1\n"
+              "    if _n[0] == 5: signal.raise_signal(signal.SIGINT)\n"
+              "    return orig(*a)\n"
+              "iterate.commit = commit\n"
+              "from planner.cli.main import main\n"
+              "sys.argv = ['planner', 'capacity', '--simulate', 'p,3,1t,16g,8', '--disk-template', 'drbd',\n"
+              "            '--tiered-alloc', '102400m,2048m,2', '--machine-readable']\n"
+              "main()\n")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert r.returncode == 130, r.stderr
+    assert "planner: interrupted" in r.stderr and "Traceback" not in r.stderr
+    assert "HTS_TSPEC=" in r.stdout or "HTS_ALLOC_INSTANCES" in r.stdout

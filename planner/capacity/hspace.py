@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from planner.capacity.alloc import AllocError, Ctx, alloc_nodes
 from planner.capacity.globaln1 import redundant
-from planner.capacity.iterate import Proto, Run, iterate, tiered
+from planner.capacity.iterate import Interrupted, Proto, Run, iterate, tiered
 from planner.capacity.options import CapacityOptions, Spec
 from planner.capacity.stats import CStats, total_resources
 from planner.domain.errors import PlannerError
@@ -36,7 +36,7 @@ class PhaseResult:
 
     @property
     def fail_reason(self) -> str:
-        return self.reasons[0][0]
+        return self.reasons[0][0] if self.reasons else "interrupted (Ctrl-C)"
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class CapacityResult:
     bad_nodes: tuple[str, ...]
     bad_groups: tuple[str, ...]
     nodes: tuple[NodeState, ...]  #: the initial node states
+    interrupted: bool = False  #: Ctrl-C: the runs hold what was allocated (and checked) until then
 
 
 def cluster_policy(cluster: Cluster) -> IPolicy:
@@ -134,6 +135,7 @@ def _capacity(cluster: Cluster, opts: CapacityOptions | None, progress) -> Capac
     targets = alloc_nodes(nodes, lambda g: alloc_pol[g] != "unallocable", groups, req)
     init = Run([("FailN1", 1)], nodes, insts, [])
     tres = sres = None
+    interrupted = False
     if opts.run_tiered:
         tspecs = [opts.tiered] if opts.tiered else [Spec(hi.mem_size, hi.disk_size, hi.cpu_count, hi.spindle_use)
                                                      for _, hi in ipol.minmax]
@@ -142,23 +144,29 @@ def _capacity(cluster: Cluster, opts: CapacityOptions | None, progress) -> Capac
         run = init
         if not stop:
             run = Run([], nodes, insts, [])
-            for ts in tspecs:
-                if opts.limit is not None and opts.limit <= len(run.ixes):
-                    break
-                lim = None if opts.limit is None else opts.limit - len(run.ixes)
-                run = tiered(ctx, run.nodes, run.insts, lim, Proto(ts.mem, ts.dsk, ts.cpu, ts.spn, template, su),
-                             targets, run.ixes, progress)
+            try:
+                for ts in tspecs:
+                    if opts.limit is not None and opts.limit <= len(run.ixes):
+                        break
+                    lim = None if opts.limit is None else opts.limit - len(run.ixes)
+                    run = tiered(ctx, run.nodes, run.insts, lim,
+                                 Proto(ts.mem, ts.dsk, ts.cpu, ts.spn, template, su), targets, run.ixes, progress)
+            except Interrupted as e:
+                run, interrupted = e.run, True
         tres = _phase(tspecs[0], template, run, True)
-    if opts.run_standard:
+    if opts.run_standard and not interrupted:
         s = opts.standard or Spec(ipol.std.mem_size, ipol.std.disk_size, ipol.std.cpu_count, ipol.std.spindle_use)
-        run = init if stop else iterate(ctx, nodes, insts, opts.limit,
-                                        Proto(s.mem, s.dsk, s.cpu, s.spn, template, su), targets, [],
-                                        progress=progress)
+        try:
+            run = init if stop else iterate(ctx, nodes, insts, opts.limit,
+                                            Proto(s.mem, s.dsk, s.cpu, s.spn, template, su), targets, [],
+                                            progress=progress)
+        except Interrupted as e:
+            run, interrupted = e.run, True
         sres = _phase(s, template, run, False)
     name = {g.uuid: g.name for g in cluster.groups}
     return CapacityResult(len(nodes), len(insts), total_resources(nodes), any(n.excl_stor for n in nodes),
                           template, req, tres, sres, tuple(n.name for n in bad),
-                          tuple(name[g] for g in bad_grps), tuple(nodes))
+                          tuple(name[g] for g in bad_grps), tuple(nodes), interrupted)
 
 
 def allocated_cluster(cluster: Cluster, phase: PhaseResult) -> Cluster:

@@ -71,21 +71,33 @@ def cached_try(ctx: Ctx, nodes, insts, proto: Proto, name: str, targets, capacit
     return sol
 
 
+class Interrupted(Exception):
+    """Ctrl-C during an allocation run: ``run`` is the last state every check passed on."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__("interrupted")
+        self.run = run
+
+
 def small_step(ctx: Ctx, nodes, insts, limit: int | None, proto: Proto, targets, ixes: list,
                capacity: bool, progress: Progress = None) -> Run:
     """``iterateAllocSmallStep``: allocate one by one until it fails or ``limit`` is 0."""
     ixes = list(ixes)
     cap = capacity and proto.template != "drbd"
-    while True:
-        sol = cached_try(ctx, nodes, insts, proto, f"new-{len(ixes)}", targets, cap)
-        if sol.best is None or limit == 0:
-            return Run(collapse(sol.failures), nodes, insts, ixes)
-        nodes, insts = commit(nodes, insts, sol.best)
-        ixes.append(insts[-1])
-        if limit is not None:
-            limit -= 1
-        if progress:
-            progress(len(ixes))
+    first = len(insts) - len(ixes)  # the new instances are the last ones of ``insts``
+    try:
+        while True:
+            sol = cached_try(ctx, nodes, insts, proto, f"new-{len(ixes)}", targets, cap)
+            if sol.best is None or limit == 0:
+                return Run(collapse(sol.failures), nodes, insts, ixes)
+            nodes, insts = commit(nodes, insts, sol.best)
+            ixes.append(insts[-1])
+            if limit is not None:
+                limit -= 1
+            if progress:
+                progress(len(ixes))
+    except KeyboardInterrupt:
+        raise Interrupted(Run([], nodes, insts, list(insts[first:]))) from None
 
 
 def bigstep_size(nodes: list[NodeState], proto: Proto) -> int:
@@ -102,7 +114,11 @@ def iterate(ctx: Ctx, nodes, insts, limit: int | None, proto: Proto, targets, ix
     while True:
         big = bigstep_size(nodes, proto) if huge else 10
         lim1, newlimit = (big, None) if limit is None else (min(big, limit), max(0, limit - big))
-        res = small_step(ctx, nodes, insts, lim1, proto, targets, ixes, False, progress)
+        try:
+            res = small_step(ctx, nodes, insts, lim1, proto, targets, ixes, False, progress)
+        except Interrupted as e:  # a big step is checked once it ends: check it now, else go back
+            ok = ctx.redundant(ctx, e.run.nodes, e.run.insts)
+            raise Interrupted(e.run if ok else Run([], nodes, insts, list(ixes))) from None
         if ctx.redundant(ctx, res.nodes, res.insts):
             if newlimit == 0 or len(res.ixes) == len(ixes):
                 return res

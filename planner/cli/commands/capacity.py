@@ -328,8 +328,15 @@ def command(source: str | None, **kw) -> None:
     with pr.progress() as tick:
         for label, o in runs:
             results.append((label, capacity(cluster, o, progress=tick)))
+            if results[-1][1].interrupted:
+                break
     for k, (label, res) in enumerate(results):
         pr.report(res, label, first=k == 0)
+    if results and results[-1][1].interrupted:
+        sys.stdout.flush()
+        click.echo("planner: interrupted: the counts above are what was allocated until Ctrl-C "
+                   "(each run's last checked state); the rest was not run", err=True)
+        sys.exit(130)
     if not mr and kw["table"]:
         pr.flavor_table(results, extra_rows(kw, cluster, runs, results))
     if mix and not mr:
