@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from planner.capacity.optimal import optimal_fit
+from planner.capacity.optimal import FitOptions, optimal_fit
 from planner.capacity.options import Spec
 from planner.checks.rules import PRIMARY, SECONDARY, Placing, add_role, check_placing, node_usages
 from planner.domain.errors import PlannerError
@@ -101,3 +101,27 @@ def test_a_mix_in_whole_units_and_the_hand_cluster() -> None:
 def test_templates_with_global_n1_are_refused() -> None:
     with pytest.raises(PlannerError, match="global N\\+1"):
         optimal_fit(tiny(1, 3), [("p", Spec(512, 1024, 1), "plain", 1)])
+
+
+def test_ctrl_c_returns_the_best_fit_so_far(monkeypatch) -> None:
+    """Ctrl-C at the first solution (raised from the solution callback, as a terminal's SIGINT would
+    arrive): the search stops, the fit found so far is returned, verified, and says it was stopped."""
+    import os
+    import signal
+
+    from planner.capacity import purchase_model
+
+    first = purchase_model._Times.on_solution_callback
+
+    def on_solution(self) -> None:
+        first(self)
+        if len(self.found) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(purchase_model._Times, "on_solution_callback", on_solution)
+    path = BENCH / "new-node-medium-20n-2new-400i.data"
+    if not path.exists():
+        pytest.skip(NO_BENCH)
+    mix = [("s", Spec(2048, 20480, 1), "drbd", 3), ("l", Spec(8192, 81920, 4), "drbd", 1)]  # a mix: no hint
+    r = optimal_fit(read_text(path), mix, FitOptions(time_limit=60.0, seed=1, workers=2))
+    assert r.status == "FEASIBLE, stopped by Ctrl-C" and r.verified and r.count < r.bound and r.wall_s < 30

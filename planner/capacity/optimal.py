@@ -96,7 +96,9 @@ def optimal_fit(c: Cluster, flavors: list[tuple[str, Spec, str, int]], opts: Fit
         fm.m.AddHint(units, greedy)
     sol = fm.solve(opts.time_limit, opts.seed, opts.workers)
     if not sol.feasible:
-        raise PlannerError("--optimal", None, f"no answer within {opts.time_limit:g} s ({sol.status})")
+        why = "interrupted (Ctrl-C) before a first answer" if sol.interrupted else \
+            f"no answer within {opts.time_limit:g} s ({sol.status})"
+        raise PlannerError("--optimal", None, why)
     placed = []
     for f, p, s, n in sol.pairs:
         i = protos[f]
@@ -105,5 +107,6 @@ def optimal_fit(c: Cluster, flavors: list[tuple[str, Spec, str, int]], opts: Fit
                             spindles=i.spindles if c.nodes[p].excl_stor else None) for k in range(n)]
     u = int(sol.objective or 0)
     per = {n: w * u for n, _, _, w in flavors}
-    return FitResult(sum(per.values()), per, u, greedy, sol.status, sol.bound, sol.gap, sol.wall_s,
+    status = f"{sol.status}, stopped by Ctrl-C" if sol.interrupted else sol.status
+    return FitResult(sum(per.values()), per, u, greedy, status, sol.bound, sol.gap, sol.wall_s,
                      check_new_instances(c, placed) is None, placed)

@@ -54,6 +54,7 @@ class FitSolution:
     wall_s: float
     first_s: float | None  #: seconds to the first feasible solution
     found: list[tuple[float, float]] = field(default_factory=list)  #: (seconds, objective) per solution
+    interrupted: bool = False  #: Ctrl-C stopped the search: the best solution until then
 
     @property
     def feasible(self) -> bool:
@@ -65,6 +66,10 @@ class FitSolution:
             return None
         return 0.0 if abs(self.objective - self.bound) < 1e-9 else abs(self.objective - self.bound) / max(
             abs(self.objective), 1e-9)
+
+
+#: a solve that ends unproven before this share of its time limit was stopped early (Ctrl-C)
+EARLY = 0.9
 
 
 class _Times(cp_model.CpSolverSolutionCallback):
@@ -171,16 +176,18 @@ class FitModel:
         s.parameters.num_workers = workers
         t0 = time.monotonic()
         cb = _Times(t0) if self.m.HasObjective() else None
-        st = s.Solve(self.m, cb) if cb else s.Solve(self.m)
+        st = s.Solve(self.m, cb) if cb else s.Solve(self.m)  # CP-SAT takes Ctrl-C: it stops, keeps the best
         wall, name = time.monotonic() - t0, s.StatusName(st)
         found = cb.found if cb else []
+        # unproven before the time limit: the search was stopped (Ctrl-C, caught by CP-SAT itself)
+        early = name in ("FEASIBLE", "UNKNOWN") and wall < EARLY * time_limit
         if name not in ("OPTIMAL", "FEASIBLE"):
-            return FitSolution(name, [], [], [], None, None, wall, None, found)
+            return FitSolution(name, [], [], [], None, None, wall, None, found, early)
         pairs = [(f, p, sk, s.Value(v)) for (f, p, sk), v in self.x.items() if s.Value(v) > 0]
         has_obj = self.m.HasObjective()
         return FitSolution(name, [s.Value(c) for c in self.counts], [k for k, v in self.b.items() if s.Value(v)],
                            pairs, s.ObjectiveValue() if has_obj else None, s.BestObjectiveBound() if has_obj else None,
-                           wall, found[0][0] if found else wall, found)
+                           wall, found[0][0] if found else wall, found, early)
 
 
 def _at_most(fm: FitModel, expr, rhs: int) -> None:
