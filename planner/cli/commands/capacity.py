@@ -214,6 +214,12 @@ def _template(cluster, o) -> str:
     return o.disk_template or cluster_policy(cluster).disk_templates[0]
 
 
+def _fitting(what: str, limit: float):
+    """A spinner on a terminal's stderr while CP-SAT fits ``what``."""
+    return console(stderr=True).status(f"CP-SAT: the most {what} instances that fit (at most {limit:g} s; "
+                                       "Ctrl-C keeps the best so far)")
+
+
 def extra_rows(kw: dict, cluster, runs, results) -> dict[str, dict]:
     """``--optimal``: CP-SAT's count per flavor label beside hspace's (status, gap, verified)."""
     if not kw["optimal"]:
@@ -225,7 +231,8 @@ def extra_rows(kw: dict, cluster, runs, results) -> dict[str, dict]:
     for (label, o), (_, res) in zip(runs, results, strict=True):
         if o.standard is None or res.standard is None:
             continue
-        r = optimal_fit(cluster, [(label, res.standard.spec, _template(cluster, o), 1)], fo)
+        with _fitting(label, fo.time_limit):
+            r = optimal_fit(cluster, [(label, res.standard.spec, _template(cluster, o), 1)], fo)
         out[label] = {"optimal": r.count, "more": r.count - res.standard.allocated, "status": r.status,
                       "gap": r.gap, "verified": r.verified}
     return out
@@ -289,7 +296,8 @@ def mix_line(kw: dict, cluster, flavors: list[tuple]) -> str:
     """Whole units of the ``--mix`` that fit, solved jointly."""
     from planner.capacity.optimal import FitOptions, optimal_fit
 
-    r = optimal_fit(cluster, flavors, FitOptions(time_limit=kw["time_limit"], seed=kw["seed"]))
+    with _fitting("mix", kw["time_limit"]):
+        r = optimal_fit(cluster, flavors, FitOptions(time_limit=kw["time_limit"], seed=kw["seed"]))
     per = ", ".join(f"{n} {k}" for k, n in r.per_flavor.items())
     return (f"optimal mix {kw['mix']}: {r.units} units ({per}); CP-SAT {r.status.lower()}, bound {r.bound}, "
             f"gap {r.gap}, {'verified' if r.verified else 'NOT verified'}")
