@@ -101,3 +101,22 @@ def test_an_evacuation_first_searches_near_the_forced_minimum() -> None:
     o = d.extra["objective"]
     assert list(o["candidates"])[0] == f"lowest score at {round(1.02 * forced, 3):g} GB", list(o["candidates"])
     assert dominance(d, g).dominates
+
+
+def test_the_thrifty_greedy_is_a_first_candidate_of_its_own() -> None:
+    """On a balance file the thrifty greedy (largest score drop per GiB) reaches hbal's score early: it is
+    a verified, scheduled candidate, and the default copies no more than it (hbal copies 5090 GiB here,
+    benchmarks/README's hbal column; the issue asks for at most 0.65 x that)."""
+    from planner.planners.cpsat.dominant import THRIFTY
+    from tests.helpers import bench
+
+    c = bench("new-node-medium-20n-2new-400i.data")
+    g, _ = balance(c, "greedy")
+    assert g.gb_copied == 5090.0 and len(g.steps) == 80
+    d, _ = balance(c, "cpsat", CpsatOptions(time_limit=20, workers=1, seed=1))
+    o = d.extra["objective"]
+    assert all(v["ok"] for v in o["candidates"][THRIFTY].values())
+    thrifty_gb = next(p["gb"] for p in [*o["curve"], {"name": o["chosen"], "gb": d.gb_copied}]
+                      if p["name"] == THRIFTY)
+    assert dominance(d, g).strictly_better and d.gb_copied <= thrifty_gb <= 0.65 * 5090
+    assert o["first_dominating_s"] is not None and d.extra["verified"]

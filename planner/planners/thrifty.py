@@ -83,24 +83,30 @@ def reaching(plan: Plan, target: float) -> tuple[list[Step], float] | None:
     return None
 
 
-def thrifty_prefix(load, target: float, deadline: float, prices=PRICES) -> tuple[list[Step], float] | None:
+def thrifty_prefix(load, target: float, deadline: float, prices=PRICES,
+                   first_share: float = 0.5) -> tuple[list[Step], float] | None:
     """The cheapest (GiB) thrifty prefix reaching ``target`` over ``prices``; ``load()`` gives a
     fresh group state for each run, which stops once it copies more than the cheapest so far.  The
     first run gets half the time, the others share the rest (skewed-medium's runs take 2.2–3.0 s
     each: with an even split of about 10 s the best price sometimes ran out of time, leaving a
-    hint at 0.9 × hbal's GiB instead of 0.5).  None when none reaches it (or the group is not vectorisable)."""
+    hint at 0.9 × hbal's GiB instead of 0.5); ``first_share=1`` lets the first run use all of it.  None
+    when none reaches it (or the group is not vectorisable)."""
     from planner.engine.vector import supported
 
     first = load()
     if not supported(first) or not first.group_instances:
         return None
     median = statistics.median(first.instances[k].inst.dsk / 1024 for k in first.group_instances)
-    best = None
+    best, took = None, 0.0
     for n, price in enumerate(prices):
         gs = first if n == 0 else load()
-        left = (deadline - time.perf_counter()) * (0.5 if n == 0 else 1 / (len(prices) - n))
-        run = thrifty(gs, price * median, time.perf_counter() + left, stop_at=target,
-                      max_gb=None if best is None else best[1])
+        rest = deadline - time.perf_counter()
+        # after the first run, each gets at least 1.25 x what that one took (an even split can stop every
+        # later run just short of the target), as long as time is left
+        left = rest * first_share if n == 0 else min(rest, max(rest / (len(prices) - n), 1.25 * took))
+        t0 = time.perf_counter()
+        run = thrifty(gs, price * median, t0 + left, stop_at=target, max_gb=None if best is None else best[1])
+        took = took or time.perf_counter() - t0
         got = reaching(run, target)
         if got is not None and (best is None or got[1] < best[1]):
             best = got

@@ -7,10 +7,13 @@ Rule (``RULE``), with no ``--max-gb`` / ``--max-moves`` / ``--target-score``:
    (hbal's moves and checks, fewer instances re-scored a step: :mod:`planner.planners.cpsat.big`) until
    that stalls, and the two together are the baseline, an estimate of hbal's plan (``baseline`` in
    ``plan.extra["objective"]`` says so): a truncated prefix is never the baseline;
-2. balance files (nothing forced to move): the **fewest GB** reaching the greedy's score within its
-   number of moves (``--target-score`` + ``--max-moves``'s search, hinted with the greedy's plan),
-   then the **lowest score** within what that copies (``--max-gb``; within the greedy's GB when
-   the first search did not reach its score);
+2. balance files (nothing forced to move): first the thrifty greedy (hbal's moves and checks, each
+   step the largest score drop per GiB copied: :mod:`planner.planners.thrifty`) as far as it
+   reaches the greedy's score, a plan of its own (verified, scheduled) ready within about a fifth
+   of the time; then the **fewest GB** reaching the greedy's score within its number of moves
+   (``--target-score`` + ``--max-moves``'s search, hinted with the thrifty plan when it is no
+   longer than the greedy's, else with the greedy's), then the **lowest score** within the least
+   that these copy (``--max-gb``; within the greedy's GB when none reached its score);
 3. evacuations: the lowest score within 1.02 x the forced minimum GB (replicas on offline nodes,
    copied once) and the greedy's moves, again at the greedy's GB if that does not reach its score,
    then the fewest GB reaching the greedy's score from there;
@@ -39,9 +42,11 @@ from planner.engine.load import load_group
 from planner.engine.state import GroupState, LoadOptions
 from planner.planners.cpsat.data import evacuation_needs, gb_lower_bound
 from planner.planners.cpsat.options import CpsatOptions
+from planner.planners.thrifty import PRICES
 
-RULE = ("balance: the fewest GB reaching greedy's score within greedy's moves, then the lowest score within "
-        "that GB; evacuations: the lowest score within 1.02 x the forced minimum GB (else greedy's GB) and "
+RULE = ("balance: the thrifty greedy (largest score drop per GiB) to greedy's score, the fewest GB reaching "
+        "greedy's score within greedy's moves, then the lowest score within that GB; evacuations:"
+        " the lowest score within 1.02 x the forced minimum GB (else greedy's GB) and "
         "greedy's moves, then the fewest GB reaching greedy's score; of those no worse than greedy on score, "
         "GB, moves, jobsets and hours, the one copying least; else greedy's own plan")
 #: the phases' ends (shares of the time limit): :mod:`planner.planners.cpsat.timeline`'s "dominant" table
@@ -57,6 +62,9 @@ BIG_GROUP = 1000
 SCHEDULE_S = 1.0
 #: a search shorter than this is not started (the greedy's plan is returned as it is)
 MIN_SEARCH_S = 1.0
+#: balance files: the thrifty greedies run until this share of the time limit (or a greedy's time per price)
+THRIFTY_END = tl.DOMINANT_THRIFTY_END
+THRIFTY = "thrifty greedy to greedy's score"
 
 
 def _candidate(name: str, cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan) -> Plan | None:
@@ -71,6 +79,7 @@ def _candidate(name: str, cluster: Cluster, lo: LoadOptions, opts: CpsatOptions,
     except PlannerError:
         return None
     p.extra["candidate"] = name
+    p.extra["ready_at"] = time.perf_counter()
     # the jobsets the user gets: the safe parallel schedule's, checked, or hbal's rule's when no worse
     schedule_plan(cluster, p, None, "parallel", SCHEDULE_S, opts.seed, opts.workers, lo)
     return p
@@ -108,13 +117,42 @@ def _balance(cluster: Cluster, lo: LoadOptions, base: CpsatOptions, g: Plan, cur
     """Balance files: the fewest GB at greedy's score first (hinted with greedy's plan), then the lowest
     score within what that copies; when it misses greedy's score, the lowest score within greedy's GB."""
     moves = len(g.steps)
-    b = _fewest_gb(cluster, lo, replace(base, time_limit=left(GB_FIRST_END)), g, curve, None)
-    reached = b is not None and b.final_score <= g.final_score
-    gb = min(b.gb_copied, g.gb_copied) if reached else g.gb_copied
+    # until THRIFTY_END of the time limit, or as long as a greedy run per price (each costs about as much
+    # as hbal's greedy), at most half the time left
+    until = max(left(1.0) - (1 - THRIFTY_END) * base.time_limit, len(PRICES) * g.wall_s, MIN_SEARCH_S)
+    th = _thrifty(cluster, lo, base, g, curve, time.perf_counter() + min(until, 0.5 * left(1.0)))
+    start = th if th is not None and len(th.steps) <= moves else None
+    b = _fewest_gb(cluster, lo, replace(base, time_limit=left(GB_FIRST_END)), g, curve, start)
+    reached = [p for p in (th, b) if p is not None and p.final_score <= g.final_score and len(p.steps) <= moves]
+    least = min(reached, key=lambda p: p.gb_copied) if reached else None
+    gb = min(least.gb_copied, g.gb_copied) if least is not None else g.gb_copied
     a = _score_at(cluster, lo, replace(base, max_gb=gb, max_moves=moves, time_limit=left(FEWEST_GB_END),
-                                       hint=placement_after(cluster, b.steps) if reached and b.steps else None),
+                                       hint=placement_after(cluster, least.steps) if least and least.steps else None),
                   g, curve)
-    return [p for p in (b, a) if p is not None]
+    return [p for p in (th, b, a) if p is not None]
+
+
+def _thrifty(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, curve: list[dict],
+             deadline: float) -> Plan | None:
+    """The cheapest thrifty-greedy prefix reaching greedy's score, replayed by the verifier and
+    scheduled; None when none reaches it in time (or the verifier disagrees)."""
+    from planner.checks.verify import verify
+    from planner.execution.checked import schedule_plan
+    from planner.planners.thrifty import thrifty_prefix
+
+    got = thrifty_prefix(lambda: load_group(cluster, lo), g.final_score, deadline, first_share=1.0)
+    if got is None or not got[0]:
+        return None
+    steps = list(got[0])
+    p = Plan("cpsat", g.initial_score, float(steps[-1].score), steps, group=g.group,
+             extra={"stuck": {}, "candidate": THRIFTY})
+    res = verify(cluster, p, lo.group, False, opts=lo)
+    if not res.ok or not res.replay_score_matches:
+        return None
+    p.extra["ready_at"] = time.perf_counter()
+    schedule_plan(cluster, p, None, "parallel", SCHEDULE_S, opts.seed, opts.workers, lo)
+    curve.append(_point(THRIFTY, p, g, f"--target-score {g.final_score:.8f}"))
+    return p
 
 
 def _evacuation(cluster: Cluster, lo: LoadOptions, base: CpsatOptions, g: Plan, curve: list[dict], left,
@@ -223,8 +261,10 @@ def dominant_plan(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions) -> Plan
                            "declared": tl.declared("dominant", opts.time_limit),
                            "phases": [{"phase": "greedy", "wall_s": round(g.wall_s, 3)}]
                            + [{"phase": c.extra["candidate"], "wall_s": round(c.wall_s, 3)} for c in cands]}
+    ready = {id(c): c.extra.pop("ready_at", None) for c in cands}  # clock readings: not for the plan's JSON
+    better = [ready[id(c)] - t0 for c in cands if ready[id(c)] is not None and dominance(c, g).strictly_better]
     out.extra["objective"] = {"rule": RULE, "chosen": name, "why": why,
                               "dominance": dominance(out, g).to_json(), "candidates": checks,
                               "curve": [p for p in curve if p["name"] != name], "greedy_s": g.wall_s,
-                              "baseline": how}
+                              "baseline": how, "first_dominating_s": round(min(better), 3) if better else None}
     return out

@@ -63,13 +63,17 @@ BIG_RESERVE_END, BIG_GREEDY_END, BIG_SWAPS_END, BIG_MARGIN = 0.5, 0.6, 0.55, 0.0
 #: after DOMINANT_GREEDY shifts the later ends into the time left, in proportion
 DOMINANT_GREEDY, DOMINANT_GREEDY_BIG, DOMINANT_CONTINUE_END = 0.3, 0.8, 0.9
 DOMINANT_SCORE_END, DOMINANT_RETRY_END, DOMINANT_END = 0.45, 0.7, 0.95
-#: balance files (no forced GB): the fewest GB at greedy's score first, until here; then the lowest score
+#: balance files (no forced GB): the thrifty greedies until DOMINANT_THRIFTY_END (a first candidate within a
+#: fifth of the time), then the fewest GB at greedy's score until DOMINANT_GB_FIRST_END; then the lowest score
+DOMINANT_THRIFTY_END = 0.17
 DOMINANT_GB_FIRST_END = 0.8
 
 TIMELINES: dict[str, tuple[Phase, ...]] = {
     "dominant": (
         Phase("greedy", DOMINANT_GREEDY, note=f"{DOMINANT_GREEDY_BIG} on 1000+ instances; hbal's moves"),
         Phase("pool greedy continuing an unfinished greedy", DOMINANT_CONTINUE_END, note="only then; later ends shift"),
+        Phase("balance: thrifty greedies to greedy's score", DOMINANT_THRIFTY_END,
+              note="at least 1 s after the greedy; a candidate of its own"),
         Phase("balance: fewest GB at greedy's score", DOMINANT_GB_FIRST_END, note="within greedy's moves"),
         Phase("balance: lowest score within that GB", DOMINANT_END, note="greedy's GB when it missed"),
         Phase("evacuations: lowest score within 1.02 x forced GB", DOMINANT_SCORE_END,
