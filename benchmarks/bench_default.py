@@ -3,8 +3,9 @@
 Per bench file and seed: the greedy (= hbal's moves) and ``balance(c, "cpsat")`` with the default
 objective, both scheduled as the CLI does (greedy: hbal's jobsets; CP-SAT: its checked parallel
 schedule); ratios CP-SAT / greedy per axis (score, GB, moves, jobsets, hours) and whether it
-dominates (no worse on every axis), which candidate the rule chose, and the forced minimum GB on
-evacuations.  Usage:
+dominates (no worse on every axis), which candidate the rule chose, the forced minimum GB on
+evacuations, and when the first candidate better than greedy (no worse on any axis) was ready, as a
+share of the time limit (``first_better_share``).  Usage:
     .venv/bin/python benchmarks/bench_default.py [--sizes small,medium] [--time-limit 30] [--seeds 1,2,3]
 Writes benchmarks/bench_default.csv and prints a Markdown table.
 """
@@ -71,10 +72,17 @@ def main() -> None:
                          "gb_vs_forced": round(p.gb_copied / forced, 3) if forced else None,
                          "dominates": d.dominates, "check": d.line().replace("|", "/"),
                          "chosen": p.extra.get("objective", {}).get("chosen"), "wall_s": round(wall, 1),
+                         "first_better_share": _share(p.extra.get("objective", {}).get("first_dominating_s"),
+                                                      args.time_limit),
                          "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)})
             print(rows[-1], file=sys.stderr, flush=True)
     write_table(rows, args.csv)
     print(f"\nload: {os.getloadavg()}", file=sys.stderr)
+
+
+def _share(seconds: float | None, limit: float) -> float | None:
+    """When the first candidate strictly better than greedy and no worse on any axis was ready."""
+    return None if seconds is None else round(seconds / limit, 3)
 
 
 if __name__ == "__main__":

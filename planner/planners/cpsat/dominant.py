@@ -114,8 +114,9 @@ def _fewest_gb(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, c
 
 def _balance(cluster: Cluster, lo: LoadOptions, base: CpsatOptions, g: Plan, curve: list[dict], left,
              forced: float) -> list[Plan]:
-    """Balance files: the fewest GB at greedy's score first (hinted with greedy's plan), then the lowest
-    score within what that copies; when it misses greedy's score, the lowest score within greedy's GB."""
+    """Balance files: the thrifty greedy to greedy's score, the fewest GB at greedy's score (hinted with the
+    thrifty plan when it is no longer than greedy's, else with greedy's), then the lowest score within the
+    least that these copy; when neither reaches greedy's score, the lowest score within greedy's GB."""
     moves = len(g.steps)
     # until THRIFTY_END of the time limit, or as long as a greedy run per price (each costs about as much
     # as hbal's greedy), at most half the time left
