@@ -111,14 +111,14 @@ def test_ctrl_c_returns_the_best_fit_so_far(monkeypatch) -> None:
 
     from planner.capacity import purchase_model
 
-    first = purchase_model._Times.on_solution_callback
+    first = purchase_model.SolutionTimes.on_solution_callback
 
     def on_solution(self) -> None:
         first(self)
         if len(self.found) == 1:
             os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(purchase_model._Times, "on_solution_callback", on_solution)
+    monkeypatch.setattr(purchase_model.SolutionTimes, "on_solution_callback", on_solution)
     path = BENCH / "new-node-medium-20n-2new-400i.data"
     if not path.exists():
         pytest.skip(NO_BENCH)

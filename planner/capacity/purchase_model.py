@@ -72,7 +72,9 @@ class FitSolution:
 EARLY = 0.9
 
 
-class _Times(cp_model.CpSolverSolutionCallback):
+class SolutionTimes(cp_model.CpSolverSolutionCallback):
+    """The seconds and objective of each solution CP-SAT finds (``FitSolution.found``)."""
+
     def __init__(self, t0: float) -> None:
         super().__init__()
         self.t0, self.found = t0, []
@@ -175,7 +177,7 @@ class FitModel:
         s.parameters.random_seed = seed
         s.parameters.num_workers = workers
         t0 = time.monotonic()
-        cb = _Times(t0) if self.m.HasObjective() else None
+        cb = SolutionTimes(t0) if self.m.HasObjective() else None
         st = s.Solve(self.m, cb) if cb else s.Solve(self.m)  # CP-SAT takes Ctrl-C: it stops, keeps the best
         wall, name = time.monotonic() - t0, s.StatusName(st)
         found = cb.found if cb else []
