@@ -45,6 +45,7 @@ from planner.checks.rules import (
     node_usages,
     remove_role,
 )
+from planner.domain.errors import PlannerError
 from planner.domain.model import EXTERNAL_MIRROR_TEMPLATES, Cluster
 from planner.domain.placement import apply_placement
 from planner.domain.plan import SUBMOVES, Plan, Step
@@ -273,3 +274,26 @@ def verify(cluster: Cluster, plan: Plan, group: str | None = None, ignore_soft_e
         replay_score=replay_score, score_matches=abs(final_score - target) < SCORE_TOLERANCE,
         replay_score_matches=abs(replay_score - target) < SCORE_TOLERANCE, step_text=text,
         steps_checked=len(plan.steps) if failed is None else failed - 1, usages=replay.usages)
+
+
+class PlanRejected(PlannerError):
+    """A planner produced a plan the independent verifier rejects (a planner bug: never shown)."""
+
+
+def check_verified(cluster: Cluster, plan, load_opts: LoadOptions, ignore_soft_errors: bool = False) -> None:
+    """Replay ``plan`` with the independent verifier (soft rules skipped only when asked);
+    record the verdict or raise PlanRejected."""
+    import time
+
+    t0 = time.perf_counter()
+    res = verify(cluster, plan, load_opts.group, ignore_soft_errors, opts=load_opts)
+    timing = plan.extra.get("timing")
+    if isinstance(timing, dict):  # the CP-SAT timeline's last phase
+        timing.setdefault("phases", []).append({"phase": "verify", "wall_s": round(time.perf_counter() - t0, 3)})
+    plan.extra["verified"] = res.ok
+    plan.extra["verify"] = res.message()
+    if not res.ok:
+        raise PlanRejected(cluster.origin, None, f"{plan.method} plan failed verification: {res.message()}")
+    if plan.steps and not res.replay_score_matches:
+        raise PlanRejected(cluster.origin, None, f"{plan.method} plan says final score {plan.final_score:.8f}, "
+                           f"the verifier's replay gives {res.replay_score:.8f}")

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from planner.checks.verify import PlanRejected, check_verified  # noqa: F401 (PlanRejected re-exported)
 from planner.domain.errors import PlannerError
 from planner.domain.model import Cluster
 from planner.engine.load import load_group
@@ -50,31 +51,6 @@ def balance(cluster: Cluster, method: str = "greedy", opts=None, load_opts: Load
         raise PlannerError(cluster.origin, None, f"unknown planning method '{method}'")
     check_verified(cluster, plan, load_opts, ignore)
     return plan, apply_placement_of(cluster, plan)
-
-
-class PlanRejected(PlannerError):
-    """A planner produced a plan the independent verifier rejects (a planner bug: never shown)."""
-
-
-def check_verified(cluster: Cluster, plan, load_opts: LoadOptions, ignore_soft_errors: bool = False) -> None:
-    """Replay ``plan`` with the independent verifier (soft rules skipped only when asked);
-    record the verdict or raise PlanRejected."""
-    import time
-
-    from planner.checks.verify import verify
-
-    t0 = time.perf_counter()
-    res = verify(cluster, plan, load_opts.group, ignore_soft_errors, opts=load_opts)
-    timing = plan.extra.get("timing")
-    if isinstance(timing, dict):  # the CP-SAT timeline's last phase
-        timing.setdefault("phases", []).append({"phase": "verify", "wall_s": round(time.perf_counter() - t0, 3)})
-    plan.extra["verified"] = res.ok
-    plan.extra["verify"] = res.message()
-    if not res.ok:
-        raise PlanRejected(cluster.origin, None, f"{plan.method} plan failed verification: {res.message()}")
-    if plan.steps and not res.replay_score_matches:
-        raise PlanRejected(cluster.origin, None, f"{plan.method} plan says final score {plan.final_score:.8f}, "
-                           f"the verifier's replay gives {res.replay_score:.8f}")
 
 
 def sequence_to(cluster: Cluster, target: Cluster, load_opts: LoadOptions | None = None):

@@ -137,7 +137,7 @@ def _thrifty(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, cur
              deadline: float) -> Plan | None:
     """The cheapest thrifty-greedy prefix reaching greedy's score, replayed by the verifier and
     scheduled; None when none reaches it in time (or the verifier disagrees)."""
-    from planner.checks.verify import verify
+    from planner.checks.verify import PlanRejected, check_verified
     from planner.execution.checked import schedule_plan
     from planner.planners.thrifty import thrifty_prefix
 
@@ -147,8 +147,9 @@ def _thrifty(cluster: Cluster, lo: LoadOptions, opts: CpsatOptions, g: Plan, cur
     steps = list(got[0])
     p = Plan("cpsat", g.initial_score, float(steps[-1].score), steps, group=g.group,
              extra={"stuck": {}, "candidate": THRIFTY})
-    res = verify(cluster, p, lo.group, False, opts=lo)
-    if not res.ok or not res.replay_score_matches:
+    try:
+        check_verified(cluster, p, lo)
+    except PlanRejected:
         return None
     p.extra["ready_at"] = time.perf_counter()
     schedule_plan(cluster, p, None, "parallel", SCHEDULE_S, opts.seed, opts.workers, lo)
